@@ -1,0 +1,127 @@
+"""What every network shares: the params dict, the layer sequence and backpropagation."""
+
+import os
+import tempfile
+from collections import OrderedDict
+from numbers import Integral
+
+import numpy as np
+
+from .._checks import numeric_array
+from ..functional import numerical_gradient
+from ..layers import SoftmaxWithLoss
+
+
+def make_rng(rng):
+    """None -> np.random's global state (the book's behaviour, so np.random.seed works),
+    an int -> a seeded Generator, a Generator -> itself."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, Integral):
+        return np.random.default_rng(int(rng))
+    raise TypeError(f"rng must be None, an int seed or a numpy Generator; got {rng!r}")
+
+
+def gaussian(rng, std, shape, dtype):
+    draws = rng.standard_normal(shape) if rng is not None else np.random.randn(*shape)
+    return (std * draws).astype(dtype)
+
+
+class Network:
+    """A sequence of layers ending in SoftmaxWithLoss, with the book's interface.
+
+    `params` maps names (W1, b1, ...) to the very arrays the layers hold, so an optimizer's
+    in-place update reaches the layers; assign weights with `net.params[k][...] = w`, never by
+    rebinding. `gradient` returns a dict with the same keys.
+    """
+
+    def __init__(self):
+        self.params = {}
+        self.layers = OrderedDict()
+        self.last_layer = SoftmaxWithLoss()
+        self._grad_sources = {}  # params key -> (layer name, gradient attribute)
+
+    def add_layer(self, name, layer, **param_keys):
+        """Append `layer`; param_keys maps its attributes to params keys, e.g. W="W1"."""
+        self.layers[name] = layer
+        for attribute, key in param_keys.items():
+            self.params[key] = getattr(layer, attribute)
+            self._grad_sources[key] = (name, "d" + attribute)
+        return layer
+
+    def predict(self, x, train_flg=False):
+        for layer in self.layers.values():
+            if getattr(layer, "has_train_mode", False):
+                x = layer.forward(x, train_flg)
+            else:
+                x = layer.forward(x)
+        return x
+
+    def loss(self, x, t, train_flg=True):
+        return self.last_layer.forward(self.predict(x, train_flg), t)
+
+    def accuracy(self, x, t, batch_size=100):
+        """The fraction of samples whose top score is the label, over every sample
+        (the book's version drops the last partial batch)."""
+        x = numeric_array(x, "x", f"{type(self).__name__}.accuracy", min_ndim=2)
+        t = np.asarray(t)
+        if t.ndim != 1:
+            t = np.argmax(t, axis=1)
+        if len(t) != len(x):
+            raise ValueError(f"{type(self).__name__}.accuracy: x has {len(x)} samples but t has "
+                             f"{len(t)} labels")
+        if len(x) == 0:
+            raise ValueError(f"{type(self).__name__}.accuracy: x is empty")
+        correct = 0
+        for start in range(0, len(x), batch_size):
+            y = self.predict(x[start:start + batch_size])
+            correct += int(np.sum(np.argmax(y, axis=1) == t[start:start + batch_size]))
+        return correct / len(x)
+
+    def gradient(self, x, t, train_flg=True):
+        """Backpropagation: the gradient of the loss for every entry of params."""
+        self.loss(x, t, train_flg)
+        dout = self.last_layer.backward(1)
+        for layer in reversed(self.layers.values()):
+            dout = layer.backward(dout)
+        return {key: getattr(self.layers[name], attr)
+                for key, (name, attr) in self._grad_sources.items()}
+
+    def numerical_gradient(self, x, t):
+        """Central differences of the loss for every param (slow: for checking `gradient`).
+        The loss is taken in evaluation mode, so dropout is off; compare it with
+        gradient(x, t, train_flg=False)."""
+        def loss(_):
+            return float(self.loss(x, t, train_flg=False))
+        return {key: numerical_gradient(loss, self.params[key]) for key in self.params}
+
+    def save_params(self, file_name="params.npz"):
+        """Write params to an .npz file (no pickle), atomically: an interrupted save never
+        leaves a broken file."""
+        folder = os.path.dirname(os.path.abspath(file_name))
+        fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                np.savez(f, **self.params)
+            os.replace(tmp, file_name)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+
+    def load_params(self, file_name="params.npz"):
+        """Read params saved by save_params into the existing arrays (in place, so the layers
+        see them). Refuses files for another architecture, naming the mismatch."""
+        name = type(self).__name__
+        with np.load(file_name, allow_pickle=False) as data:
+            saved = {k: data[k] for k in data.files}
+        if set(saved) != set(self.params):
+            raise ValueError(f"{name}.load_params: {file_name} holds {sorted(saved)} but this "
+                             f"network has {sorted(self.params)}; was it saved from another "
+                             f"network?")
+        for key, value in saved.items():
+            if value.shape != self.params[key].shape:
+                raise ValueError(f"{name}.load_params: {key} in {file_name} has shape "
+                                 f"{value.shape} but this network's is {self.params[key].shape}; "
+                                 f"build the network with the settings it was saved with")
+        for key, value in saved.items():
+            self.params[key][...] = value

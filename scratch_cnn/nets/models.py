@@ -1,0 +1,179 @@
+"""The book's networks (SimpleConvNet, DeepConvNet) and the two classics of section 7.7."""
+
+from numbers import Integral
+
+import numpy as np
+
+from ..functional import conv_output_size, pool_output_size
+from ..layers import LRN, Affine, AvgPooling, Convolution, Dropout, Pooling, Relu, Sigmoid
+from .base import Network, gaussian, make_rng
+
+_CONV_DEFAULTS = {"filter_num": 30, "filter_size": 5, "pad": 0, "stride": 1}
+
+
+def _check_input_dim(input_dim, owner):
+    if (not isinstance(input_dim, (tuple, list)) or len(input_dim) != 3
+            or not all(isinstance(d, Integral) and d > 0 for d in input_dim)):
+        raise ValueError(f"{owner}: input_dim must be (channels, height, width); "
+                         f"got {input_dim!r}")
+    return tuple(int(d) for d in input_dim)
+
+
+class _ConvStack(Network):
+    """A Network built front to back while tracking the feature-map shape, so that every
+    size is computed once, by the library's own (floor) formulas."""
+
+    def __init__(self, input_dim, rng, dtype):
+        super().__init__()
+        self.shape = _check_input_dim(input_dim, type(self).__name__)
+        self._rng, self._dtype = make_rng(rng), np.dtype(dtype)
+        self._count = {}
+
+    def _name(self, kind):
+        self._count[kind] = self._count.get(kind, 0) + 1
+        return f"{kind}{self._count[kind]}"
+
+    def _param_index(self):
+        return len(self._grad_sources) // 2 + 1
+
+    def conv(self, filters, size, init, stride=1, pad=0):
+        c, h, w = self.shape
+        i = self._param_index()
+        W = gaussian(self._rng, _init_std(init, c * size * size), (filters, c, size, size),
+                     self._dtype)
+        b = np.zeros(filters, self._dtype)
+        self.add_layer(self._name("Conv"), Convolution(W, b, stride, pad), W=f"W{i}", b=f"b{i}")
+        self.shape = (filters, conv_output_size(h, size, stride, pad),
+                      conv_output_size(w, size, stride, pad))
+
+    def pool(self, cls, size, stride, pad=0):
+        c, h, w = self.shape
+        self.add_layer(self._name("Pool"), cls(size, size, stride, pad))
+        self.shape = (c, pool_output_size(h, size, stride, pad),
+                      pool_output_size(w, size, stride, pad))
+
+    def affine(self, outputs, init):
+        inputs = int(np.prod(self.shape))
+        i = self._param_index()
+        W = gaussian(self._rng, _init_std(init, inputs), (inputs, outputs), self._dtype)
+        b = np.zeros(outputs, self._dtype)
+        self.add_layer(self._name("Affine"), Affine(W, b), W=f"W{i}", b=f"b{i}")
+        self.shape = (outputs,)
+
+    def activation(self, cls):
+        self.add_layer(self._name(cls.__name__), cls())
+
+    def other(self, kind, layer):
+        self.add_layer(self._name(kind), layer)
+
+
+def _init_std(weight_init_std, fan_in):
+    """A number is used as is; 'he' (or 'relu') gives sqrt(2/fan_in) and 'xavier' (or
+    'sigmoid') sqrt(1/fan_in), as in the book's chapter 6."""
+    if isinstance(weight_init_std, str):
+        scales = {"he": 2.0, "relu": 2.0, "xavier": 1.0, "sigmoid": 1.0}
+        scale = scales.get(weight_init_std.lower())
+        if scale is None:
+            raise ValueError(f"weight_init_std must be a number, 'he' or 'xavier'; "
+                             f"got {weight_init_std!r}")
+        return np.sqrt(scale / fan_in)
+    return float(weight_init_std)
+
+
+class SimpleConvNet(_ConvStack):
+    """The book's network (7.5): conv - relu - pool(2x2, stride 2) - affine - relu - affine -
+    softmax. Sizes use floor division, so odd convolution outputs work (the book crashes).
+
+    Parameters: W1/b1 (conv), W2/b2, W3/b3 (affine). `rng`: None uses np.random's global state
+    as the book does; an int seeds a private generator.
+    """
+
+    def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100,
+                 output_size=10, weight_init_std=0.01, *, rng=None, dtype=np.float64):
+        super().__init__(input_dim, rng, dtype)
+        conv_param = dict(_CONV_DEFAULTS if conv_param is None else conv_param)
+        unknown = set(conv_param) - set(_CONV_DEFAULTS)
+        if unknown:
+            raise ValueError(f"SimpleConvNet: unknown conv_param keys {sorted(unknown)}; "
+                             f"expected {sorted(_CONV_DEFAULTS)}")
+        p = {**_CONV_DEFAULTS, **conv_param}
+        self.conv(p["filter_num"], p["filter_size"], weight_init_std, p["stride"], p["pad"])
+        self.activation(Relu)
+        self.pool(Pooling, 2, 2)
+        self.affine(hidden_size, weight_init_std)
+        self.activation(Relu)
+        self.affine(output_size, weight_init_std)
+
+
+class LeNet(_ConvStack):
+    """LeNet-5 (7.7.1): conv - act - avgpool - conv - act - avgpool - affine - act - affine -
+    act - affine. The classic uses sigmoid and average-pooling subsampling; `activation`
+    may be 'sigmoid' or 'relu'. conv1 keeps the size (pad = filter_size // 2), conv2 does not
+    pad; use filter_size=3 for 8x8 inputs."""
+
+    def __init__(self, input_dim=(1, 28, 28), conv_channels=(6, 16), filter_size=5,
+                 hidden_sizes=(120, 84), output_size=10, activation="sigmoid",
+                 weight_init_std=None, *, rng=None, dtype=np.float64):
+        super().__init__(input_dim, rng, dtype)
+        act = {"sigmoid": Sigmoid, "relu": Relu}.get(activation)
+        if act is None:
+            raise ValueError(f"LeNet: activation must be 'sigmoid' or 'relu'; got {activation!r}")
+        init = weight_init_std if weight_init_std is not None else (
+            "he" if activation == "relu" else "xavier")
+        for i, channels in enumerate(conv_channels):
+            pad = filter_size // 2 if i == 0 else 0
+            self.conv(channels, filter_size, init, 1, pad)
+            self.activation(act)
+            self.pool(AvgPooling, 2, 2)
+        for hidden in hidden_sizes:
+            self.affine(hidden, init)
+            self.activation(act)
+        self.affine(output_size, init)
+
+
+class AlexNet(_ConvStack):
+    """AlexNet (7.7.2) scaled to small inputs: five 3x3 convolutions with ReLU, LRN after the
+    first two, overlapping 3x3/stride-2 max pooling (padded by 1, so 8x8 digits fit), and two
+    hidden affine layers with dropout."""
+
+    def __init__(self, input_dim=(1, 28, 28), channels=(16, 32, 48, 48, 32), hidden_size=128,
+                 output_size=10, dropout_ratio=0.5, lrn_param=None, *, rng=None,
+                 dtype=np.float64):
+        super().__init__(input_dim, rng, dtype)
+        lrn_param = {"size": 5, "alpha": 1e-4, "beta": 0.75, "k": 2.0, **(lrn_param or {})}
+        if len(channels) != 5:
+            raise ValueError(f"AlexNet: channels must list 5 convolution widths; got {channels!r}")
+        for i, filters in enumerate(channels):
+            self.conv(filters, 3, "he", 1, 1)
+            self.activation(Relu)
+            if i < 2:
+                self.other("LRN", LRN(**lrn_param))
+            if i in (0, 1, 4):
+                self.pool(Pooling, 3, 2, 1)
+        for _ in range(2):
+            self.affine(hidden_size, "he")
+            self.activation(Relu)
+            self.other("Dropout", Dropout(dropout_ratio, rng=self._rng))
+        self.affine(output_size, "he")
+
+
+class DeepConvNet(_ConvStack):
+    """The book's deep network (8.1): (conv - relu - conv - relu - pool) x 3 - affine - relu -
+    dropout - affine - dropout - softmax, 3x3 convolutions, He initialisation. The fourth
+    convolution pads by 2 as in the book."""
+
+    def __init__(self, input_dim=(1, 28, 28),
+                 conv_params=((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)),
+                 hidden_size=50, output_size=10, dropout_ratio=0.5, *, rng=None,
+                 dtype=np.float64):
+        super().__init__(input_dim, rng, dtype)
+        for i, (filters, pad) in enumerate(conv_params):
+            self.conv(filters, 3, "he", 1, pad)
+            self.activation(Relu)
+            if i % 2 == 1:
+                self.pool(Pooling, 2, 2)
+        self.affine(hidden_size, "he")
+        self.activation(Relu)
+        self.other("Dropout", Dropout(dropout_ratio, rng=self._rng))
+        self.affine(output_size, "he")
+        self.other("Dropout", Dropout(dropout_ratio, rng=self._rng))
