@@ -25,8 +25,8 @@ class _ConvStack(Network):
 
     def __init__(self, input_dim, rng, dtype):
         super().__init__()
-        self.shape = _check_input_dim(input_dim, type(self).__name__)
-        self._rng, self._dtype = make_rng(rng), np.dtype(dtype)
+        self.shape = self.input_dim = _check_input_dim(input_dim, type(self).__name__)
+        self._rng, self._dtype = make_rng(rng, type(self).__name__), np.dtype(dtype)
         self._count = {}
 
     def _name(self, kind):
@@ -37,25 +37,42 @@ class _ConvStack(Network):
         return len(self._grad_sources) // 2 + 1
 
     def conv(self, filters, size, init, stride=1, pad=0):
-        c, h, w = self.shape
+        c = self.shape[0]
         i = self._param_index()
-        W = gaussian(self._rng, _init_std(init, c * size * size), (filters, c, size, size),
+        name = self._name("Conv")
+        out_hw = self._sizes(name, conv_output_size, size, stride, pad)
+        W = gaussian(self._rng, self._init_std(init, c * size * size), (filters, c, size, size),
                      self._dtype)
         b = np.zeros(filters, self._dtype)
-        self.add_layer(self._name("Conv"), Convolution(W, b, stride, pad), W=f"W{i}", b=f"b{i}")
-        self.shape = (filters, conv_output_size(h, size, stride, pad),
-                      conv_output_size(w, size, stride, pad))
+        self.add_layer(name, Convolution(W, b, stride, pad), W=f"W{i}", b=f"b{i}")
+        self.shape = (filters,) + out_hw
 
     def pool(self, cls, size, stride, pad=0):
-        c, h, w = self.shape
-        self.add_layer(self._name("Pool"), cls(size, size, stride, pad))
-        self.shape = (c, pool_output_size(h, size, stride, pad),
-                      pool_output_size(w, size, stride, pad))
+        name = self._name("Pool")
+        out_hw = self._sizes(name, pool_output_size, size, stride, pad)
+        self.add_layer(name, cls(size, size, stride, pad))
+        self.shape = self.shape[:1] + out_hw
+
+    def _sizes(self, layer, formula, size, stride, pad):
+        """The layer's output (height, width); a feature map too small for the layer is
+        reported in the network's terms, not as a bare formula error."""
+        try:
+            return tuple(formula(n, size, stride, pad) for n in self.shape[1:])
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{type(self).__name__}: cannot build {layer} ({size}x{size}, "
+                            f"stride {stride}, pad {pad}) on its input of shape {self.shape} "
+                            f"(input_dim {self.input_dim}): {exc}") from None
+
+    def _init_std(self, weight_init_std, fan_in):
+        try:
+            return _init_std(weight_init_std, fan_in)
+        except ValueError as exc:
+            raise ValueError(f"{type(self).__name__}: {exc}") from None
 
     def affine(self, outputs, init):
         inputs = int(np.prod(self.shape))
         i = self._param_index()
-        W = gaussian(self._rng, _init_std(init, inputs), (inputs, outputs), self._dtype)
+        W = gaussian(self._rng, self._init_std(init, inputs), (inputs, outputs), self._dtype)
         b = np.zeros(outputs, self._dtype)
         self.add_layer(self._name("Affine"), Affine(W, b), W=f"W{i}", b=f"b{i}")
         self.shape = (outputs,)
@@ -159,16 +176,20 @@ class AlexNet(_ConvStack):
 
 class DeepConvNet(_ConvStack):
     """The book's deep network (8.1): (conv - relu - conv - relu - pool) x 3 - affine - relu -
-    dropout - affine - dropout - softmax, 3x3 convolutions, He initialisation. The fourth
-    convolution pads by 2 as in the book."""
+    dropout - affine - dropout - softmax, 3x3 convolutions, He initialisation, with the book's
+    constructor (conv_param_1 .. conv_param_6; the fourth pads by 2)."""
 
     def __init__(self, input_dim=(1, 28, 28),
-                 conv_params=((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1)),
-                 hidden_size=50, output_size=10, dropout_ratio=0.5, *, rng=None,
+                 conv_param_1=None, conv_param_2=None, conv_param_3=None,
+                 conv_param_4=None, conv_param_5=None, conv_param_6=None,
+                 hidden_size=50, output_size=10, *, dropout_ratio=0.5, rng=None,
                  dtype=np.float64):
         super().__init__(input_dim, rng, dtype)
-        for i, (filters, pad) in enumerate(conv_params):
-            self.conv(filters, 3, "he", 1, pad)
+        given = (conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
+                 conv_param_6)
+        for i, (param, default) in enumerate(zip(given, _DEEP_CONV_DEFAULTS)):
+            p = {**default, **(param or {})}
+            self.conv(p["filter_num"], p["filter_size"], "he", p["stride"], p["pad"])
             self.activation(Relu)
             if i % 2 == 1:
                 self.pool(Pooling, 2, 2)
@@ -177,3 +198,8 @@ class DeepConvNet(_ConvStack):
         self.other("Dropout", Dropout(dropout_ratio, rng=self._rng))
         self.affine(output_size, "he")
         self.other("Dropout", Dropout(dropout_ratio, rng=self._rng))
+
+
+_DEEP_CONV_DEFAULTS = [
+    {"filter_num": n, "filter_size": 3, "pad": pad, "stride": 1}
+    for n, pad in ((16, 1), (16, 1), (32, 1), (32, 2), (64, 1), (64, 1))]

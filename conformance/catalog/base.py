@@ -1,0 +1,126 @@
+"""What a case and a component are; the registry every front end reads."""
+
+import itertools
+import zlib
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GRIDS = ("quick", "full")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One named input configuration of one component.
+
+    `params` are JSON values (the drivers receive them); `tags` name what is special about the
+    case ("ties", "all-negative", "invalid-input", a book difference outside the book's
+    contract, ...); `error` is set for invalid-input cases: the input is wrong on purpose and
+    the implementation must refuse it with a clear ValueError or TypeError.
+    """
+
+    component: str
+    id: str
+    params: dict = field(hash=False, compare=False)
+    grids: frozenset = frozenset(GRIDS)
+    tags: frozenset = frozenset()
+    error: str = ""
+
+    def __str__(self):
+        return self.id
+
+    @property
+    def dtype(self):
+        return np.dtype(self.params.get("dtype", "float64"))
+
+    def rng(self, seed):
+        """The case's own generator: the same inputs for the same (seed, case) everywhere."""
+        return np.random.default_rng([int(seed), zlib.crc32(self.id.encode())])
+
+    def repro(self, seed, impl="scratch_cnn"):
+        return f"scratch-cnn repro '{self.id}' --seed {seed} --impl {impl}"
+
+
+@dataclass
+class Component:
+    """A component of the book's API and everything the suite needs to check it.
+
+    columns: the order of the values in each case-table row; rows are turned into params.
+    make_inputs(p, rng) -> {name: array}; output_shapes(p) -> {output: shape} (the formula);
+    behaviours: {behaviour: output names}, one test per behaviour; gradients: {input: output}
+    for the numerical-gradient witness (the scalar is sum(out * dout), or the loss).
+    """
+
+    name: str
+    driver: str
+    kind: str
+    columns: tuple
+    make_inputs: object
+    output_shapes: object
+    behaviours: dict
+    gradients: dict = field(default_factory=dict)
+    derive: object = None  # p -> extra params computed from the columns
+    case_id: object = None  # p -> id suffix; default: the columns' values
+    expected_from_actual: object = None  # (p, inputs, actual) -> expected, instead of an oracle
+    cases: list = field(default_factory=list)
+    _index: dict = field(default_factory=dict, repr=False)
+
+    def add(self, rows, grids=GRIDS, tags=(), error="", **fixed):
+        for row in rows:
+            p = dict(zip(self.columns, row, strict=True))
+            p.update(fixed)
+            if self.derive:
+                p.update(self.derive(p))
+            suffix = self.case_id(p) if self.case_id else "-".join(
+                f"{_ABBREVIATIONS.get(k, k)}{_fmt(p[k])}" for k in self.columns)
+            extra = "".join(f"-{t}" for t in sorted(tags))
+            case = Case(self.name, f"{self.name}-{suffix}{extra}", p, frozenset(grids),
+                        frozenset(tags), error)
+            known = self._index.get(case.id)
+            if known is None:
+                self._index[case.id] = len(self.cases)
+                self.cases.append(case)
+            else:  # the same case listed in another grid's table: one case, both grids
+                old = self.cases[known]
+                self.cases[known] = Case(old.component, old.id, old.params,
+                                         old.grids | case.grids, old.tags, old.error)
+
+    def grid(self, name):
+        return [c for c in self.cases if name in c.grids]
+
+
+_ABBREVIATIONS = {"stride": "s", "pad": "p", "dtype": "", "shape": "", "fill": "",
+                  "x_shape": "x", "target": "", "input_dim": "in", "activation": ""}
+
+
+def _fmt(value):
+    if value in ("float64", "float32"):
+        return {"float64": "f64", "float32": "f32"}[value]
+    if isinstance(value, (tuple, list)):
+        return "x".join(_fmt(v) for v in value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def product(*axes):
+    return list(itertools.product(*axes))
+
+
+def distinct(rng, shape, low=-3.0, high=3.0):
+    """Values with no ties (a shuffled even grid plus jitter): max pooling and ReLU stay
+    away from accidental ties and kinks."""
+    n = int(np.prod(shape))
+    grid = np.linspace(low, high, n) if n > 1 else np.array([(low + high) / 2])
+    jitter = rng.uniform(-0.25, 0.25, n) * (high - low) / max(n, 1)
+    return (grid + jitter)[rng.permutation(n)].reshape(shape)
+
+
+def away_from_zero(rng, shape, margin=0.05):
+    """Standard normal values at least `margin` from 0, where ReLU's gradient jumps."""
+    x = rng.standard_normal(shape)
+    return np.where(np.abs(x) < margin, np.copysign(margin, x) + x, x)
+
+
+def cast(arrays, dtype, keep=("t",)):
+    return {k: v if k in keep else np.asarray(v, dtype=dtype) for k, v in arrays.items()}

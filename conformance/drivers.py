@@ -1,0 +1,285 @@
+"""How the suite calls an implementation: the book's API, one driver per component.
+
+A driver takes the implementation's namespace `ns`, the case parameters `p` (JSON values) and
+the input arrays `a` (fresh copies), calls the book's API and returns named outputs. Drivers
+compute nothing themselves: the suite compares what they return.
+
+STANDALONE: this module imports only NumPy and the standard library, because the grader also
+loads it by file path inside the sandbox, where this project's packages cannot be imported.
+"""
+
+import difflib
+import inspect
+
+import numpy as np
+
+
+class ContractError(Exception):
+    """The implementation does not follow the book's API: a missing name, a gradient stored
+    under another attribute, a method that returned None. The message says how."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Finding things in the implementation, with feedback on near misses
+
+
+def lookup(ns, name, aliases=None):
+    """ns.<name>, honouring a rubric alias; a ContractError naming look-alikes otherwise."""
+    actual = (aliases or {}).get(name, name)
+    value = getattr(ns, actual, None)
+    if value is not None:
+        return value
+    raise ContractError(f"`{name}` not found{_look_alike(ns, name)}")
+
+
+def _look_alike(ns, name):
+    public = {k: v for k, v in vars(ns).items() if not k.startswith("_") and callable(v)}
+    by_lower = {k.lower(): k for k in public}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.7)
+    if not close:
+        return ""
+    found = by_lower[close[0]]
+    kind = "a class" if inspect.isclass(public[found]) else "a function"
+    return f"; {kind} `{found}` looks like it"
+
+
+def construct(cls, name, *args, **kwargs):
+    """cls(*args, **kwargs), turning a signature mismatch into contract feedback."""
+    try:
+        signature = inspect.signature(cls)
+    except (TypeError, ValueError):
+        signature = None
+    if signature is not None:
+        params = signature.parameters
+        takes_any = any(q.kind == q.VAR_KEYWORD for q in params.values())
+        for key in kwargs:
+            if key not in params and not takes_any:
+                accepted = ", ".join(k for k in params if k != "self")
+                raise ContractError(f"`{name}` does not accept `{key}`; its parameters are "
+                                    f"({accepted})")
+        try:
+            signature.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise ContractError(f"`{name}` cannot be called as the book does: {exc}") from None
+    return cls(*args, **kwargs)
+
+
+def returned(value, what):
+    if value is None:
+        raise ContractError(f"`{what}` returned None; it must return the result")
+    return value
+
+
+def gradient_of(layer, attribute, param_shape, owner, aliases=None):
+    """layer.<attribute> (dW, db, ...), or feedback naming where the layer put it instead."""
+    actual = (aliases or {}).get(attribute, attribute)
+    value = getattr(layer, actual, None)
+    if value is not None:
+        return value
+    param_names = {attribute[1:], attribute[1:].lower()}
+    candidates = [k for k, v in vars(layer).items()
+                  if k not in param_names and isinstance(v, np.ndarray)
+                  and v.shape == tuple(param_shape)
+                  and (k.startswith("d") or "grad" in k.lower())]
+    hint = f"; this layer set `{candidates[0]}`" if candidates else ""
+    raise ContractError(f"`{owner}` keeps no gradient in `{attribute}` after backward{hint}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Functions
+
+
+def im2col(ns, p, a):
+    f = lookup(ns, "im2col", p.get("aliases"))
+    col = f(a["x"], p["FH"], p["FW"], p["stride"], p["pad"])
+    return {"col": returned(col, "im2col")}
+
+
+def col2im(ns, p, a):
+    f = lookup(ns, "col2im", p.get("aliases"))
+    img = f(a["col"], tuple(p["input_shape"]), p["FH"], p["FW"], p["stride"], p["pad"])
+    return {"img": returned(img, "col2im")}
+
+
+# ---------------------------------------------------------------------------------------------
+# Layers: construct, forward, backward
+
+
+def _forward_backward(layer, name, p, x, dout, **forward_kwargs):
+    if p.get("scenario") == "backward_first":
+        layer.backward(dout)
+        raise ContractError(f"`{name}.backward` ran before forward without raising an error")
+    out = returned(layer.forward(x, **forward_kwargs), f"{name}.forward")
+    dx = returned(layer.backward(dout), f"{name}.backward")
+    return out, dx
+
+
+def _layer_with_params(ns, p, a, name):
+    cls = lookup(ns, name, p.get("aliases"))
+    layer = construct(cls, name, a["W"], a["b"], *p.get("layer_args", ()))
+    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"])
+    aliases = p.get("aliases")
+    return {"out": out, "dx": dx,
+            "dW": gradient_of(layer, "dW", a["W"].shape, name, aliases),
+            "db": gradient_of(layer, "db", a["b"].shape, name, aliases)}
+
+
+def convolution(ns, p, a):
+    p = {**p, "layer_args": (p["stride"], p["pad"])}
+    return _layer_with_params(ns, p, a, "Convolution")
+
+
+def affine(ns, p, a):
+    return _layer_with_params(ns, p, a, "Affine")
+
+
+def _simple_layer(ns, p, a, name, *args):
+    layer = construct(lookup(ns, name, p.get("aliases")), name, *args)
+    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"])
+    return {"out": out, "dx": dx}
+
+
+def pooling(ns, p, a):
+    return _simple_layer(ns, p, a, "Pooling", p["PH"], p["PW"], p["stride"], p["pad"])
+
+
+def avg_pooling(ns, p, a):
+    return _simple_layer(ns, p, a, "AvgPooling", p["PH"], p["PW"], p["stride"], p["pad"])
+
+
+def relu(ns, p, a):
+    return _simple_layer(ns, p, a, "Relu")
+
+
+def sigmoid(ns, p, a):
+    return _simple_layer(ns, p, a, "Sigmoid")
+
+
+def lrn(ns, p, a):
+    return _simple_layer(ns, p, a, "LRN", p["size"], p["alpha"], p["beta"], p["k"])
+
+
+def softmax_with_loss(ns, p, a):
+    name = "SoftmaxWithLoss"
+    layer = construct(lookup(ns, name, p.get("aliases")), name)
+    if p.get("scenario") == "backward_first":
+        layer.backward(1)
+        raise ContractError(f"`{name}.backward` ran before forward without raising an error")
+    loss = returned(layer.forward(a["x"], a["t"]), f"{name}.forward")
+    dx = returned(layer.backward(p.get("dout", 1)), f"{name}.backward")
+    return {"loss": loss, "dx": dx}
+
+
+def dropout(ns, p, a):
+    """Training mode draws the mask from np.random after seeding it, as the book does; the
+    suite reads the mask back from the output, so any drawing scheme is judged fairly."""
+    name = "Dropout"
+    layer = construct(lookup(ns, name, p.get("aliases")), name, p["ratio"])
+    np.random.seed(p["mask_seed"])
+    out = returned(layer.forward(a["x"], train_flg=True), f"{name}.forward")
+    dx = returned(layer.backward(a["dout"]), f"{name}.backward")
+    out_eval = returned(layer.forward(a["x"], train_flg=False), f"{name}.forward")
+    return {"out": out, "dx": dx, "out_eval": out_eval}
+
+
+def batch_normalization(ns, p, a):
+    name = "BatchNormalization"
+    layer = construct(lookup(ns, name, p.get("aliases")), name, a["gamma"], a["beta"],
+                      p["momentum"])
+    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
+    aliases = p.get("aliases")
+    outputs = {"out": out, "dx": dx,
+               "dgamma": gradient_of(layer, "dgamma", a["gamma"].shape, name, aliases),
+               "dbeta": gradient_of(layer, "dbeta", a["beta"].shape, name, aliases)}
+    for _ in range(p.get("extra_steps", 0)):  # more batches, so the running averages move
+        layer.forward(a["x_more"], train_flg=True)
+    outputs["running_mean"] = returned(getattr(layer, "running_mean", None), "running_mean")
+    outputs["running_var"] = returned(getattr(layer, "running_var", None), "running_var")
+    outputs["out_eval"] = returned(layer.forward(a["x_eval"], train_flg=False), f"{name}.forward")
+    outputs["dx_eval"] = returned(layer.backward(a["dout"]), f"{name}.backward")
+    return outputs
+
+
+# ---------------------------------------------------------------------------------------------
+# Networks: the book's constructor, weights set in place, then predict/loss/gradient/accuracy
+
+
+def network(ns, p, a):
+    name = p["network"]
+    cls = lookup(ns, name, p.get("aliases"))
+    net = construct(cls, name, **p["init"])
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict):
+        raise ContractError(f"`{name}` has no `params` dict")
+    for key, shape in p["param_shapes"].items():
+        if key not in params:
+            raise ContractError(f"`{name}.params` has no `{key}`; it has {sorted(params)}")
+        if np.shape(params[key]) != tuple(shape):
+            raise ContractError(f"`{name}.params['{key}']` has shape {np.shape(params[key])} but "
+                                f"this network needs {tuple(shape)}{p['shape_hints'].get(key, '')}")
+        params[key][...] = a[key]  # in place: the layers hold these very arrays
+    for layer in getattr(net, "layers", {}).values():
+        if hasattr(layer, "dropout_ratio"):  # dropout off, so torch can follow the same graph
+            layer.dropout_ratio = 0.0
+    outputs = {"scores": returned(net.predict(a["x"]), f"{name}.predict"),
+               "loss": returned(net.loss(a["x"], a["t"]), f"{name}.loss")}
+    grads = returned(net.gradient(a["x"], a["t"]), f"{name}.gradient")
+    if not isinstance(grads, dict) or set(grads) != set(p["param_shapes"]):
+        keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+        raise ContractError(f"`{name}.gradient` must return a dict with keys "
+                            f"{sorted(p['param_shapes'])}; got {keys}")
+    outputs.update({f"d{key}": grads[key] for key in p["param_shapes"]})
+    outputs["accuracy"] = returned(net.accuracy(a["x"], a["t"], p["batch_size"]),
+                                   f"{name}.accuracy")
+    return outputs
+
+
+# ---------------------------------------------------------------------------------------------
+# Optimizers: a fixed two-layer model whose gradients this driver computes, so that only the
+# implementation's update rule is under test
+
+
+def optimizer(ns, p, a):
+    name = p["optimizer"]
+    opt = construct(lookup(ns, name, p.get("aliases")), name, **p["hyper"])
+    params = {k: a[k].copy() for k in ("W1", "b1", "W2", "b2")}  # updated in place
+    losses = []
+    for x, t in zip(a["x"], a["t"]):
+        loss, grads = mlp_loss_and_gradient(params, x, t)
+        losses.append(loss)
+        opt.update(params, grads)
+    return {"losses": np.array(losses), **{f"final_{k}": v for k, v in params.items()}}
+
+
+def mlp_loss_and_gradient(params, x, t):
+    """Mean softmax cross entropy of affine-relu-affine, and its gradient (plain NumPy)."""
+    h = x @ params["W1"] + params["b1"]
+    r = np.maximum(h, 0)
+    s = r @ params["W2"] + params["b2"]
+    z = s - s.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    n = len(t)
+    loss = -log_p[np.arange(n), t].mean()
+    ds = np.exp(log_p)
+    ds[np.arange(n), t] -= 1
+    ds /= n
+    dr = ds @ params["W2"].T
+    dh = dr * (h > 0)
+    return loss, {"W1": x.T @ dh, "b1": dh.sum(0), "W2": r.T @ ds, "b2": ds.sum(0)}
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def run(ns, driver, params, arrays):
+    """Call a driver on fresh copies of the inputs; report which inputs it modified.
+
+    Returns (outputs, mutated input names). Outputs are whatever the implementation returned;
+    the caller coerces and checks them.
+    """
+    given = {k: np.array(v, copy=True) for k, v in arrays.items()}
+    outputs = globals()[driver](ns, params, given)
+    mutated = sorted(k for k in arrays
+                     if given[k].shape != arrays[k].shape
+                     or not np.array_equal(given[k], arrays[k], equal_nan=True))
+    return outputs, mutated
