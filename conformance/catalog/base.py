@@ -65,17 +65,21 @@ class Component:
     cases: list = field(default_factory=list)
     _index: dict = field(default_factory=dict, repr=False)
 
+    def make_case(self, row, grids=GRIDS, tags=(), error="", **fixed):
+        """A case from one table row (values in `columns` order), not yet in the catalog."""
+        p = dict(zip(self.columns, row, strict=True))
+        p.update(fixed)
+        if self.derive:
+            p.update(self.derive(p))
+        suffix = self.case_id(p) if self.case_id else "-".join(
+            f"{_ABBREVIATIONS.get(k, k)}{_fmt(p[k])}" for k in self.columns)
+        extra = "".join(f"-{t}" for t in sorted(tags))
+        return Case(self.name, f"{self.name}-{suffix}{extra}", p, frozenset(grids),
+                    frozenset(tags), error)
+
     def add(self, rows, grids=GRIDS, tags=(), error="", **fixed):
         for row in rows:
-            p = dict(zip(self.columns, row, strict=True))
-            p.update(fixed)
-            if self.derive:
-                p.update(self.derive(p))
-            suffix = self.case_id(p) if self.case_id else "-".join(
-                f"{_ABBREVIATIONS.get(k, k)}{_fmt(p[k])}" for k in self.columns)
-            extra = "".join(f"-{t}" for t in sorted(tags))
-            case = Case(self.name, f"{self.name}-{suffix}{extra}", p, frozenset(grids),
-                        frozenset(tags), error)
+            case = self.make_case(row, grids, tags, error, **fixed)
             known = self._index.get(case.id)
             if known is None:
                 self._index[case.id] = len(self.cases)
