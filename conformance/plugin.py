@@ -127,9 +127,9 @@ class _Checker:
         """Record what this test checks (the matrix counts it even if it is skipped), and
         skip it as missing if the implementation lacks a component it needs."""
         props = self._request.node.user_properties
+        params = {k: v for k, v in case.params.items() if isinstance(v, (int, float, str))}
         props += [("component", case.component), ("case", case.id), ("behaviour", behaviour),
-                  ("params", {k: v for k, v in case.params.items()
-                              if isinstance(v, (int, float, str))})]
+                  ("params", params), ("invalid_input", bool(case.error))]
         for component in components or (case.component,):
             if not self.session.target.provides(component):
                 pytest.skip(f"missing: {self.session.target.spec} does not provide {component}")

@@ -22,7 +22,8 @@ class ComponentResults:
         self.worst_rel = 0.0
 
     def add(self, case_id, params, outcome, behaviour, message, props):
-        entry = self.cases.setdefault(case_id, {"params": params, "ok": True, "missing": False})
+        entry = self.cases.setdefault(case_id, {"params": params, "ok": True, "missing": False,
+                                                "invalid": props.get("invalid_input", False)})
         if outcome == "skipped":
             entry["missing"] = True
         elif outcome != "passed":
@@ -41,7 +42,7 @@ class ComponentResults:
 
     def pattern(self):
         return patterns.explain([(c["params"], c["ok"]) for c in self.cases.values()
-                                 if not c["missing"]])
+                                 if not c["missing"] and not c["invalid"]])
 
 
 def _finite(x):
@@ -123,8 +124,9 @@ def summary(session, components):
                    "hints": {h: sorted(ids) for h, ids in r.hints.items()},
                    "failures": [{"case": c, "behaviour": b, "message": m}
                                 for c, b, m in r.failures],
-                   "cases": {cid: {"ok": c["ok"], "missing": c["missing"],
-                                   "params": c["params"]} for cid, c in r.cases.items()}}
+                   "case_results": {cid: {"ok": c["ok"], "missing": c["missing"],
+                                          "params": c["params"]}
+                                    for cid, c in r.cases.items()}}
             for name, r in ((n, components[n]) for n in _ordered(components))},
     }
 
@@ -207,7 +209,7 @@ def render_html(data):
             parts.append(f"<p><b>Looks like</b> <code>{esc(hint)}</code> "
                          f"({len(ids)} case(s))</p>")
         for row_name, col_name, row_of, col_of in HEATMAPS:
-            cells = heatmap(c["cases"], row_of, col_of)
+            cells = heatmap(c["case_results"], row_of, col_of)
             if not cells:
                 continue
             rows = sorted({r for r, _ in cells}, key=_natural)

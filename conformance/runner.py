@@ -28,7 +28,9 @@ def configure(parser):
 def pytest_args(args):
     argv = ["-p", "no:cacheprovider", "--pyargs", "conformance", "--impl", args.impl,
             "--grid", args.grid, "--conformance-seed", str(args.seed), "--oracle", args.oracle,
-            "-q" if args.quiet else "-q", "-rfE", "--tb=line" if args.quiet else "--tb=short"]
+            "-rfE", "--tb=line" if args.quiet else "--tb=short"]
+    if args.quiet:
+        argv.append("-q")
     if args.workers:
         argv += ["-n", str(args.workers)]
     if args.report:
