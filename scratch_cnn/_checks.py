@@ -19,7 +19,9 @@ class CallOrderError(ValueError, RuntimeError):
 
 def int_pair(value, name, owner, minimum):
     """`value` (an int or an (h, w) pair of ints) as a tuple of two Python ints >= minimum."""
-    items = value if isinstance(value, (tuple, list, np.ndarray)) else (value, value)
+    pair_like = isinstance(value, (tuple, list)) or (
+        isinstance(value, np.ndarray) and value.ndim > 0)  # a 0-d array has no len()
+    items = value if pair_like else (value, value)
     if len(items) != 2 or not all(_is_int(v) for v in items):
         raise TypeError(f"{owner}: {name} must be an int or an (h, w) pair of ints; got {value!r}")
     pair = (int(items[0]), int(items[1]))

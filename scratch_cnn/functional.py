@@ -8,7 +8,7 @@ takes soft targets, and float32 stays float32.
 import numpy as np
 
 from . import _kernels
-from ._checks import float_dtype, int_pair, numeric_array, positive_int
+from ._checks import _is_int, float_dtype, int_pair, numeric_array, positive_int
 
 
 def conv_output_size(input_size, filter_size, stride=1, pad=0):
@@ -16,14 +16,19 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0):
 
     The book returns a float from true division; this is PyTorch's integer floor.
     """
-    owner = "conv_output_size"
+    return _output_size("conv_output_size", input_size, filter_size, "filter_size", stride, pad)
+
+
+def _output_size(owner, input_size, filter_size, filter_name, stride, pad):
+    """The checked floor formula; errors name `owner`, the public function called."""
     input_size = positive_int(input_size, "input_size", owner)
-    filter_size = positive_int(filter_size, "filter_size", owner)
+    filter_size = positive_int(filter_size, filter_name, owner)
     stride = positive_int(stride, "stride", owner)
     pad = positive_int(pad, "pad", owner, minimum=0)
     if filter_size > input_size + 2 * pad:
-        raise ValueError(f"{owner}: filter_size {filter_size} is larger than the padded input "
-                         f"{input_size} + 2*{pad}; use a smaller filter or more padding")
+        raise ValueError(f"{owner}: {filter_name} {filter_size} is larger than the padded input "
+                         f"{input_size} + 2*{pad}; use a smaller {filter_name.split('_')[0]} "
+                         f"or more padding")
     return (input_size + 2 * pad - filter_size) // stride + 1
 
 
@@ -38,7 +43,7 @@ def pool_output_size(input_size, pool_size, stride=None, pad=0):
     if 2 * pad > pool_size:
         raise ValueError(f"{owner}: pad {pad} is more than half the window {pool_size}; "
                          f"use pad <= {pool_size // 2}")
-    return conv_output_size(input_size, pool_size, stride, pad)
+    return _output_size(owner, input_size, pool_size, "pool_size", stride, pad)
 
 
 def geometry(owner, x_shape, kernel, stride, pad):
@@ -77,11 +82,11 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     (N, C, H, W) image, adding where windows overlap, and drop the padding."""
     owner = "col2im"
     col = numeric_array(col, "col", owner, ndim=2)
-    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list)) else None
-    if shape is None or len(shape) != 4 or not all(
-            isinstance(s, (int, np.integer)) and s > 0 for s in shape):
+    shape = tuple(input_shape) if isinstance(input_shape, (tuple, list, np.ndarray)) else None
+    if shape is None or len(shape) != 4 or not all(_is_int(s) and s > 0 for s in shape):
         raise ValueError(f"{owner}: input_shape must be 4 positive ints (N, C, H, W); "
                          f"got {input_shape!r}")
+    shape = tuple(int(s) for s in shape)
     kernel = _kernel_size(filter_h, filter_w, owner)
     stride, pad, (oh, ow) = geometry(owner, shape, kernel, stride, pad)
     n, c = shape[:2]
@@ -139,6 +144,17 @@ def targets_as_matrix(t, y_shape, owner):
     return matrix, labels
 
 
+def one_sample_targets(t, classes, owner):
+    """The targets of one unbatched sample as a batch of one: a label (a scalar, or shape (1,)
+    as the book allows) or one-hot/soft targets of shape (classes,)."""
+    if t.shape == (classes,):
+        return t[np.newaxis]
+    if t.ndim <= 1 and t.size == 1:
+        return t.reshape(1)
+    raise ValueError(f"{owner}: for one sample of {classes} scores, t must be a class label or "
+                     f"one-hot/soft targets of shape ({classes},); got shape {t.shape}")
+
+
 def cross_entropy_error(y, t, *, logits=False):
     """Mean cross entropy over the batch.
 
@@ -155,7 +171,7 @@ def cross_entropy_error(y, t, *, logits=False):
     if y.ndim != 2:
         raise ValueError(f"{owner}: y must be (N, classes) or (classes,); got shape {y.shape}")
     t = numeric_array(t, "t", owner)
-    t = t if batched else t[np.newaxis]
+    t = t if batched else one_sample_targets(t, y.shape[1], owner)
     target, _ = targets_as_matrix(t, y.shape, owner)
     if logits:
         log_p = log_softmax(y)
@@ -167,9 +183,11 @@ def cross_entropy_error(y, t, *, logits=False):
 
 def mean_cross_entropy(log_p, target):
     """-sum(target * log_p) / N for (N, classes) arrays, in log_p's dtype."""
-    # 0 * log(0) counts as 0, as in the definition of cross entropy
-    terms = np.where(target != 0, target * log_p, 0.0)
-    return log_p.dtype.type(-terms.sum() / log_p.shape[0])
+    # 0 * log(0) counts as 0, as in the definition of cross entropy (and without the
+    # "invalid value" warning that computing 0 * -inf before discarding it would give)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(target != 0, target * log_p, 0.0)
+    return log_p.dtype.type(0.0 - terms.sum() / log_p.shape[0])  # 0.0 - x: no -0.0 loss
 
 
 def numerical_gradient(f, x, h=1e-4):
@@ -184,7 +202,7 @@ def numerical_gradient(f, x, h=1e-4):
                         f"place); got dtype {x.dtype}")
     grad = np.zeros_like(x)
     flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    if not np.shares_memory(flat_x, x):
+    if x.size and not np.shares_memory(flat_x, x):
         raise ValueError("numerical_gradient: x must be contiguous so it can be perturbed in place")
     for i in range(flat_x.size):
         original = flat_x[i]

@@ -4,27 +4,55 @@ Every update is in place (`params[key] -= ...`), so layers that hold the arrays 
 Optimizer state is created on the first update, one entry per params key.
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 
 
 class Optimizer:
-    """Checks the two dicts and keeps per-parameter state (book attributes: v, h, m)."""
+    """Checks the two dicts and keeps per-parameter state (book attributes: v, h, m).
+
+    Every check runs before the first parameter moves, so an update that raises leaves the
+    parameters and the optimizer state as they were.
+    """
 
     def update(self, params, grads):
+        steps = self._checked(params, grads)
+        self._begin_step()
+        for key, param, grad in steps:
+            self._step(key, param, grad)
+
+    def _begin_step(self):
+        """Hook for state shared by all parameters (Adam's step count)."""
+
+    def _checked(self, params, grads):
         name = type(self).__name__
+        for arg, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, Mapping):
+                raise TypeError(f"{name}.update: {arg} must be a dict of arrays keyed like "
+                                f"net.params; got {type(value).__name__}")
         missing = [k for k in params if k not in grads]
         if missing:
             raise ValueError(f"{name}.update: grads has no entry for {missing}; pass the dict "
                              f"returned by net.gradient(x, t)")
+        steps = []
         for key, param in params.items():
+            if (not isinstance(param, np.ndarray) or not param.flags.writeable
+                    or param.dtype.kind != "f"):
+                what = type(param).__name__ if not isinstance(param, np.ndarray) else (
+                    f"a {'' if param.flags.writeable else 'read-only '}array of dtype "
+                    f"{param.dtype}")
+                raise TypeError(f"{name}.update: params[{key!r}] must be a writeable float "
+                                f"ndarray (it is updated in place); got {what}")
             grad = np.asarray(grads[key])
-            if grad.shape != np.shape(param):
+            if grad.dtype.kind not in "biuf":
+                raise TypeError(f"{name}.update: grads[{key!r}] must hold real numbers; got "
+                                f"dtype {grad.dtype}")
+            if grad.shape != param.shape:
                 raise ValueError(f"{name}.update: grads[{key!r}] has shape {grad.shape} but "
-                                 f"params[{key!r}] has {np.shape(param)}")
-            if not isinstance(param, np.ndarray) or not param.flags.writeable:
-                raise TypeError(f"{name}.update: params[{key!r}] must be a writeable ndarray "
-                                f"(it is updated in place)")
-            self._step(key, param, grad.astype(param.dtype, copy=False))
+                                 f"params[{key!r}] has {param.shape}")
+            steps.append((key, param, grad.astype(param.dtype, copy=False)))
+        return steps
 
     def _state(self, attribute, key, like):
         store = getattr(self, attribute)
@@ -125,9 +153,8 @@ class Adam(Optimizer):
         self.m = None
         self.v = None
 
-    def update(self, params, grads):
+    def _begin_step(self):
         self.iter += 1
-        super().update(params, grads)
 
     def _step(self, key, param, grad):
         m, v = self._state("m", key, param), self._state("v", key, param)

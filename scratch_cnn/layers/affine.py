@@ -1,5 +1,6 @@
 """The fully connected layer."""
 
+import math
 
 from .._checks import as_float, float_dtype, numeric_array, require_forward, same_shape
 
@@ -25,7 +26,9 @@ class Affine:
     def forward(self, x):
         owner = "Affine.forward"
         x = numeric_array(x, "x", owner, min_ndim=1)
-        rows = x.reshape(1, -1) if x.ndim == 1 else x.reshape(x.shape[0], -1)
+        # the feature count is spelt out: reshape(N, -1) fails for an empty batch
+        features = math.prod(x.shape[1:]) if x.ndim > 1 else x.shape[0]
+        rows = x.reshape(1 if x.ndim == 1 else x.shape[0], features)
         if rows.shape[1] != self.W.shape[0]:
             raise ValueError(
                 f"{owner}: x of shape {x.shape} has {rows.shape[1]} features per sample but W "

@@ -1,6 +1,6 @@
 """Dropout with PyTorch's scaling."""
 
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 
@@ -14,7 +14,8 @@ class Dropout:
     values are scaled by 1 / (1 - ratio) during training and evaluation is the identity, so
     the expected activation is the same in both modes.
     The mask is drawn as the book draws it, `rand(*x.shape) > ratio`, from `rng` (a
-    numpy Generator) or, when rng is None, from np.random's global state.
+    numpy Generator, or an int seed for a new one) or, when rng is None, from np.random's
+    global state.
     """
 
     has_train_mode = True
@@ -23,6 +24,11 @@ class Dropout:
         if not isinstance(dropout_ratio, Real) or not 0 <= dropout_ratio <= 1:
             raise ValueError(f"Dropout: dropout_ratio must be a number in [0, 1]; "
                              f"got {dropout_ratio!r}")
+        if isinstance(rng, Integral) and not isinstance(rng, bool):
+            rng = np.random.default_rng(int(rng))
+        elif rng is not None and not isinstance(rng, np.random.Generator):
+            raise TypeError(f"Dropout: rng must be None, an int seed or a numpy Generator; "
+                            f"got {rng!r}")
         self.dropout_ratio = float(dropout_ratio)
         self.rng = rng
         self.mask = None

@@ -3,7 +3,12 @@
 import numpy as np
 
 from .._checks import numeric_array, require_forward
-from ..functional import log_softmax, mean_cross_entropy, targets_as_matrix
+from ..functional import (
+    log_softmax,
+    mean_cross_entropy,
+    one_sample_targets,
+    targets_as_matrix,
+)
 
 
 class SoftmaxWithLoss:
@@ -29,7 +34,7 @@ class SoftmaxWithLoss:
         t = numeric_array(t, "t", owner)
         self._unbatched = x.ndim == 1
         if self._unbatched:
-            x, t = x[np.newaxis], t[np.newaxis]
+            x, t = x[np.newaxis], one_sample_targets(t, x.shape[0], owner)
         target, _ = targets_as_matrix(t, x.shape, owner)
         log_p = log_softmax(x)
         self.t = t

@@ -38,6 +38,18 @@ class BatchNormalization:
             if not isinstance(value, Real) or not 0 <= value <= 1:
                 raise ValueError(f"{owner}: {name} must be a number in [0, 1]; got {value!r}")
         self.momentum, self.eps = float(momentum), float(eps)
+        if (running_mean is None) != (running_var is None):
+            given = "running_mean" if running_var is None else "running_var"
+            raise ValueError(f"{owner}: pass both running_mean and running_var, or neither; "
+                             f"got only {given}")
+        if running_mean is not None:
+            running_mean = numeric_array(running_mean, "running_mean", owner, ndim=1)
+            running_var = numeric_array(running_var, "running_var", owner, ndim=1)
+            for name, value in (("running_mean", running_mean), ("running_var", running_var)):
+                if value.shape != self.gamma.shape:
+                    raise ValueError(f"{owner}: {name} must have gamma's shape "
+                                     f"{self.gamma.shape}, one value per channel; "
+                                     f"got {value.shape}")
         self.running_mean = running_mean
         self.running_var = running_var
         self.dgamma = None

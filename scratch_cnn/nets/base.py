@@ -12,14 +12,14 @@ from ..functional import numerical_gradient
 from ..layers import SoftmaxWithLoss
 
 
-def make_rng(rng):
+def make_rng(rng, owner="rng"):
     """None -> np.random's global state (the book's behaviour, so np.random.seed works),
     an int -> a seeded Generator, a Generator -> itself."""
     if rng is None or isinstance(rng, np.random.Generator):
         return rng
-    if isinstance(rng, Integral):
+    if isinstance(rng, Integral) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be None, an int seed or a numpy Generator; got {rng!r}")
+    raise TypeError(f"{owner}: rng must be None, an int seed or a numpy Generator; got {rng!r}")
 
 
 def gaussian(rng, std, shape, dtype):
