@@ -359,3 +359,8 @@ def test_load_params_refuses_pickled_objects(tmp_path):
     np.savez(path, **{k: np.array([None], dtype=object) for k in net.params})
     with pytest.raises(ValueError, match="allow_pickle"):
         net.load_params(str(path))
+
+
+def test_deep_conv_net_refuses_a_misspelt_conv_param_key():
+    with pytest.raises(ValueError, match=r"DeepConvNet: unknown conv_param_2 keys"):
+        DeepConvNet(conv_param_2={"filter_nmu": 3})

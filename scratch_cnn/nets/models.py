@@ -97,6 +97,16 @@ def _init_std(weight_init_std, fan_in):
     return float(weight_init_std)
 
 
+def _conv_param(given, defaults, owner, name):
+    """The book's conv_param dict over its defaults; a misspelt key is an error, not ignored."""
+    given = dict(given or {})
+    unknown = set(given) - set(defaults)
+    if unknown:
+        raise ValueError(f"{owner}: unknown {name} keys {sorted(unknown)}; "
+                         f"expected {sorted(defaults)}")
+    return {**defaults, **given}
+
+
 class SimpleConvNet(_ConvStack):
     """The book's network (7.5): conv - relu - pool(2x2, stride 2) - affine - relu - affine -
     softmax. Sizes use floor division, so odd convolution outputs work (the book crashes).
@@ -108,12 +118,7 @@ class SimpleConvNet(_ConvStack):
     def __init__(self, input_dim=(1, 28, 28), conv_param=None, hidden_size=100,
                  output_size=10, weight_init_std=0.01, *, rng=None, dtype=np.float64):
         super().__init__(input_dim, rng, dtype)
-        conv_param = dict(_CONV_DEFAULTS if conv_param is None else conv_param)
-        unknown = set(conv_param) - set(_CONV_DEFAULTS)
-        if unknown:
-            raise ValueError(f"SimpleConvNet: unknown conv_param keys {sorted(unknown)}; "
-                             f"expected {sorted(_CONV_DEFAULTS)}")
-        p = {**_CONV_DEFAULTS, **conv_param}
+        p = _conv_param(conv_param, _CONV_DEFAULTS, "SimpleConvNet", "conv_param")
         self.conv(p["filter_num"], p["filter_size"], weight_init_std, p["stride"], p["pad"])
         self.activation(Relu)
         self.pool(Pooling, 2, 2)
@@ -188,7 +193,7 @@ class DeepConvNet(_ConvStack):
         given = (conv_param_1, conv_param_2, conv_param_3, conv_param_4, conv_param_5,
                  conv_param_6)
         for i, (param, default) in enumerate(zip(given, _DEEP_CONV_DEFAULTS)):
-            p = {**default, **(param or {})}
+            p = _conv_param(param, default, "DeepConvNet", f"conv_param_{i + 1}")
             self.conv(p["filter_num"], p["filter_size"], "he", p["stride"], p["pad"])
             self.activation(Relu)
             if i % 2 == 1:
