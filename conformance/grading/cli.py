@@ -1,0 +1,69 @@
+"""`scratch-cnn grade SUBMISSION`: grade one submission. Exit 0 whenever grading completed,
+whatever the grade; 2 when the grader could not run (bad arguments, unreadable submission)."""
+
+import os
+import sys
+
+from . import results
+from .rubric import RubricError, load
+
+
+def configure(parser):
+    parser.add_argument("submission", help="a .py file, a .ipynb notebook (or its Markdown "
+                                           "export) or a folder")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="write the results here (Gradescope's results.json by default)")
+    parser.add_argument("--format", choices=results.FORMATS, default=None,
+                        help="format of -o: gradescope (default), json, junit, text or html")
+    parser.add_argument("--rubric", metavar="FILE.toml", help="points, grid, hidden tests, "
+                        "accepted book differences, aliases (default: the book's contract)")
+    parser.add_argument("--oracle", choices=("reference", "torch"), default=None,
+                        help="the right answers: the verified reference (NumPy only, default) "
+                             "or PyTorch")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the hidden inputs (default: a fresh secret one)")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds per call into the submission (default 5)")
+    parser.add_argument("--memory", type=int, default=None, metavar="MB",
+                        help="memory limit of the submission's process (default 1024)")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no summary on the terminal")
+
+
+def fail(message):
+    print(f"scratch-cnn grade: error: {message}", file=sys.stderr)
+    return 2
+
+
+def run(args):
+    from .grade import grade
+    from .sandbox import SandboxError
+
+    if not os.path.exists(args.submission):
+        return fail(f"{args.submission}: no such file or folder")
+    if args.format and not args.output:
+        return fail("--format applies to -o FILE; give -o as well")
+    for value, name in ((args.timeout, "--timeout"), (args.memory, "--memory")):
+        if value is not None and value <= 0:
+            return fail(f"{name} must be positive")
+    try:
+        rubric = load(args.rubric)
+    except RubricError as exc:
+        return fail(str(exc))
+
+    def progress(component, hidden):
+        if not args.quiet:
+            print(f"grading {component} ({'hidden' if hidden else 'visible'} inputs)...",
+                  file=sys.stderr, flush=True)
+
+    try:
+        report = grade(args.submission, rubric, oracle=args.oracle, seed=args.seed,
+                       timeout=args.timeout, memory_mb=args.memory, progress=progress)
+    except (SandboxError, RuntimeError, ValueError) as exc:
+        return fail(str(exc))
+    if args.output:
+        results.write(report, args.output, args.format or "gradescope")
+    if not args.quiet:
+        print(results.text(report))
+        if args.output:
+            print(f"results written to {args.output}")
+    return 0

@@ -1,0 +1,126 @@
+"""The rubric: what is graded, for how many points, on which inputs, and which of the book's
+known differences from PyTorch are accepted. Defaults grade the book's chapter 7 contract;
+a TOML file overrides any part (see conformance/examples/rubric.toml)."""
+
+from dataclasses import dataclass, field
+
+from .. import catalog, divergences
+
+DEFAULT_POINTS = {"im2col": 10, "col2im": 10, "Convolution": 20, "Pooling": 15, "Relu": 5,
+                  "Affine": 10, "SoftmaxWithLoss": 10, "SimpleConvNet": 20}
+VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
+_KEYS = {"grid", "oracle", "hidden", "hidden_visibility", "visible_seed", "entry", "timeout",
+         "memory_mb", "partial_credit", "points", "differences", "aliases"}
+
+
+class RubricError(ValueError):
+    """The rubric file is wrong; the message names the key and what it accepts."""
+
+
+@dataclass
+class Rubric:
+    points: dict = field(default_factory=lambda: dict(DEFAULT_POINTS))
+    grid: str = "quick"
+    oracle: str = "reference"
+    hidden: bool = True  # every test again on fresh inputs drawn from a secret seed
+    hidden_visibility: str = "after_published"
+    visible_seed: int = 0  # the visible tests' inputs: students can reproduce them
+    entry: str | None = None  # the file to run when the submission is a folder
+    timeout: float = 5.0  # seconds per call into the submission
+    memory_mb: int = 1024
+    partial_credit: bool = True  # a test scores the fraction of its cases that pass
+    differences: dict = field(default_factory=dict)  # difference name -> policy override
+    aliases: dict = field(default_factory=lambda: {"names": {}, "attributes": {}})
+    source: str = "default rubric"
+
+    def policy_of(self, name):
+        return self.differences.get(name, divergences.get(name)["grading"])
+
+    def accepted(self):
+        return frozenset(n for n in divergences.all_differences()
+                         if self.policy_of(n) == "accepted")
+
+    def ungraded_tags(self):
+        return divergences.ungraded_tags(
+            n for n in divergences.all_differences() if self.policy_of(n) == "ungraded")
+
+    def graded(self, case):
+        """Is this case part of the grade? Cases outside the book's contract are not,
+        unless the rubric opts in."""
+        return not (case.tags & self.ungraded_tags())
+
+    def driver_aliases(self):
+        merged = {**self.aliases.get("names", {}), **self.aliases.get("attributes", {})}
+        return merged or None
+
+
+def load(path=None):
+    """The default rubric, or the default overridden by the TOML file at `path`."""
+    rubric = Rubric()
+    if path is None:
+        return rubric
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise RubricError("reading a rubric on Python 3.10 needs tomli: "
+                              "pip install 'scratch-cnn[grade]'") from None
+    try:
+        with open(path, "rb") as f:
+            data = tomllib.load(f)
+    except OSError as exc:
+        raise RubricError(f"cannot read the rubric {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RubricError(f"{path} is not valid TOML: {exc}") from None
+    unknown = set(data) - _KEYS
+    if unknown:
+        raise RubricError(f"{path}: unknown keys {sorted(unknown)}; a rubric may set "
+                          f"{sorted(_KEYS)}")
+    rubric.source = str(path)
+    for key in _KEYS - {"points", "differences", "aliases"}:
+        if key in data:
+            setattr(rubric, key, data[key])
+    if "points" in data:
+        rubric.points = dict(data["points"])
+    rubric.differences = dict(data.get("differences", {}))
+    aliases = data.get("aliases", {})
+    rubric.aliases = {"names": dict(aliases.get("names", {})),
+                      "attributes": dict(aliases.get("attributes", {}))}
+    _validate(rubric, path)
+    return rubric
+
+
+def _validate(rubric, path):
+    def fail(message):
+        raise RubricError(f"{path}: {message}")
+
+    for name, points in rubric.points.items():
+        if name not in catalog.COMPONENTS:
+            fail(f"points: unknown component {name!r}; known: {', '.join(catalog.COMPONENTS)}")
+        if not isinstance(points, (int, float)) or isinstance(points, bool) or points < 0:
+            fail(f"points.{name} must be a number >= 0; got {points!r}")
+    if rubric.grid not in catalog.GRIDS:
+        fail(f"grid must be one of {catalog.GRIDS}; got {rubric.grid!r}")
+    if rubric.oracle not in ("reference", "torch"):
+        fail(f"oracle must be 'reference' or 'torch'; got {rubric.oracle!r}")
+    if rubric.hidden_visibility not in VISIBILITIES:
+        fail(f"hidden_visibility must be one of {VISIBILITIES}; got {rubric.hidden_visibility!r}")
+    for key, kind in (("hidden", bool), ("partial_credit", bool), ("visible_seed", int)):
+        if not isinstance(getattr(rubric, key), kind):
+            fail(f"{key} must be a {kind.__name__}; got {getattr(rubric, key)!r}")
+    for key in ("timeout", "memory_mb"):
+        value = getattr(rubric, key)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            fail(f"{key} must be a positive number; got {value!r}")
+    for name, policy in rubric.differences.items():
+        if name not in divergences.all_differences():
+            fail(f"differences: unknown difference {name!r}; known: "
+                 f"{', '.join(divergences.all_differences())}")
+        if policy not in divergences.POLICIES:
+            fail(f"differences.{name} must be one of {divergences.POLICIES}; got {policy!r}")
+    for group in ("names", "attributes"):
+        for old, new in rubric.aliases[group].items():
+            if not (isinstance(new, str) and new.isidentifier()):
+                fail(f"aliases.{group}.{old} must name an identifier; got {new!r}")
