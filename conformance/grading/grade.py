@@ -158,9 +158,11 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
                 for name, hidden, seed_, cases in runs]
     aliases = rubric.driver_aliases()
     names = set(rubric.points) | set(rubric.aliases.get("names", {}).values())
+    # The cases' outputs are small; 64 MB is far above any of them and keeps a submission
+    # from making the grader allocate gigabytes.
     with Sandbox(submission, DRIVERS, timeout=timeout or rubric.timeout,
-                 memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry,
-                 names=names) as box:
+                 memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry, names=names,
+                 max_result_bytes=64 << 20) as box:
         load = box.start()
         report.load_messages = load.messages()
         report.output_excerpt = load.output
@@ -169,7 +171,8 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
                 progress(name, hidden)
             tests = _tests_for(name, hidden, rubric.points[name], rubric)
             report.tests += tests.values()
-            _run_component(box, name, cases, tests, policy, aliases, hidden, report)
+            _run_component(box, name, cases, tests, policy, aliases, hidden, report,
+                           started + rubric.time_budget)
     for test in report.tests:
         _score(test, rubric)
     report.wall_time = time.monotonic() - started
@@ -184,10 +187,13 @@ def _prepare(case, seed, oracle):
     return inputs, expected
 
 
-def _run_component(box, name, cases, tests, policy, aliases, hidden, report):
+def _run_component(box, name, cases, tests, policy, aliases, hidden, report, deadline):
     component = catalog.COMPONENTS[name]
     stopped = None
     for case, inputs, expected in cases:
+        if not stopped and time.monotonic() > deadline:
+            stopped = ("the grading time budget ran out (every call was slow); the remaining "
+                       "cases were not run")
         if stopped:
             _record_not_run(case, tests, stopped)
             continue

@@ -10,7 +10,7 @@ DEFAULT_POINTS = {"im2col": 10, "col2im": 10, "Convolution": 20, "Pooling": 15, 
                   "Affine": 10, "SoftmaxWithLoss": 10, "SimpleConvNet": 20}
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 _KEYS = {"grid", "oracle", "hidden", "hidden_visibility", "visible_seed", "entry", "timeout",
-         "memory_mb", "partial_credit", "points", "differences", "aliases"}
+         "memory_mb", "time_budget", "partial_credit", "points", "differences", "aliases"}
 
 
 class RubricError(ValueError):
@@ -28,6 +28,7 @@ class Rubric:
     entry: str | None = None  # the file to run when the submission is a folder
     timeout: float = 5.0  # seconds per call into the submission
     memory_mb: int = 1024
+    time_budget: float = 300.0  # seconds for the whole grading; what is left is not run
     partial_credit: bool = True  # a test scores the fraction of its cases that pass
     differences: dict = field(default_factory=dict)  # difference name -> policy override
     aliases: dict = field(default_factory=lambda: {"names": {}, "attributes": {}})
@@ -110,7 +111,7 @@ def _validate(rubric, path):
     for key, kind in (("hidden", bool), ("partial_credit", bool), ("visible_seed", int)):
         if not isinstance(getattr(rubric, key), kind):
             fail(f"{key} must be a {kind.__name__}; got {getattr(rubric, key)!r}")
-    for key in ("timeout", "memory_mb"):
+    for key in ("timeout", "memory_mb", "time_budget"):
         value = getattr(rubric, key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
             fail(f"{key} must be a positive number; got {value!r}")
