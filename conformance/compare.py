@@ -91,7 +91,8 @@ def close(actual, expected, rtol, atol):
 
 def failure_message(component, key, comparison, case, seed, impl, rtol, atol, hint=""):
     """The one shape of every failure: what differs, the numbers, the case, a repro line."""
-    lines = [f"{component} {key}: {comparison.describe(rtol, atol)}",
+    what = f"{component} {key}: " if key else ""
+    lines = [f"{what}{comparison.describe(rtol, atol)}",
              f"  case: {case.id} ({describe_params(case)})",
              f"  repro: {case.repro(seed, impl)}"]
     if hint:

@@ -10,6 +10,8 @@ loads it by file path inside the sandbox, where this project's packages cannot b
 
 import difflib
 import inspect
+import os
+import traceback
 
 import numpy as np
 
@@ -70,6 +72,38 @@ def returned(value, what):
     return value
 
 
+class stage:
+    """`with stage(outputs, "backward"):` runs a later step of a driver so that its failure
+    loses only the outputs that depend on it: the error is recorded as outputs["error:backward"]
+    and the outputs computed before it still count. (The forward step is not staged: without
+    it nothing can be checked.)"""
+
+    def __init__(self, outputs, name):
+        self.outputs, self.name = outputs, name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, tb):
+        if kind is None or not issubclass(kind, Exception):
+            return False  # SystemExit and the like end the call: the sandbox reports them
+        self.outputs[f"error:{self.name}"] = describe_error(exc)
+        return True
+
+
+def describe_error(exc):
+    """'TypeError: message (at file, line N: code)', pointing at the implementation's line."""
+    if isinstance(exc, ContractError):
+        return str(exc)
+    text = f"{type(exc).__name__}: {exc}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if os.path.abspath(f.filename) != os.path.abspath(__file__)]
+    if frames:
+        last = frames[-1]
+        text += f" (at {os.path.basename(last.filename)}, line {last.lineno}: {last.line})"
+    return text
+
+
 def gradient_of(layer, attribute, param_shape, owner, aliases=None):
     """layer.<attribute> (dW, db, ...), or feedback naming where the layer put it instead."""
     actual = (aliases or {}).get(attribute, attribute)
@@ -106,22 +140,31 @@ def col2im(ns, p, a):
 
 
 def _forward_backward(layer, name, p, x, dout, **forward_kwargs):
+    """{"out", "dx"}; a failing backward loses dx only."""
     if p.get("scenario") == "backward_first":
         layer.backward(dout)
         raise ContractError(f"`{name}.backward` ran before forward without raising an error")
-    out = returned(layer.forward(x, **forward_kwargs), f"{name}.forward")
-    dx = returned(layer.backward(dout), f"{name}.backward")
-    return out, dx
+    outputs = {"out": returned(layer.forward(x, **forward_kwargs), f"{name}.forward")}
+    with stage(outputs, "backward"):
+        outputs["dx"] = returned(layer.backward(dout), f"{name}.backward")
+    return outputs
+
+
+def _parameter_gradients(outputs, layer, name, p, a, params):
+    if "dx" not in outputs:
+        return outputs  # backward failed: it set no gradients
+    with stage(outputs, "parameter gradients"):
+        for param in params:
+            outputs[f"d{param}"] = gradient_of(layer, f"d{param}", a[param].shape, name,
+                                               p.get("aliases"))
+    return outputs
 
 
 def _layer_with_params(ns, p, a, name):
     cls = lookup(ns, name, p.get("aliases"))
     layer = construct(cls, name, a["W"], a["b"], *p.get("layer_args", ()))
-    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"])
-    aliases = p.get("aliases")
-    return {"out": out, "dx": dx,
-            "dW": gradient_of(layer, "dW", a["W"].shape, name, aliases),
-            "db": gradient_of(layer, "db", a["b"].shape, name, aliases)}
+    outputs = _forward_backward(layer, name, p, a["x"], a["dout"])
+    return _parameter_gradients(outputs, layer, name, p, a, ("W", "b"))
 
 
 def convolution(ns, p, a):
@@ -135,8 +178,7 @@ def affine(ns, p, a):
 
 def _simple_layer(ns, p, a, name, *args):
     layer = construct(lookup(ns, name, p.get("aliases")), name, *args)
-    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"])
-    return {"out": out, "dx": dx}
+    return _forward_backward(layer, name, p, a["x"], a["dout"])
 
 
 def pooling(ns, p, a):
@@ -165,9 +207,10 @@ def softmax_with_loss(ns, p, a):
     if p.get("scenario") == "backward_first":
         layer.backward(1)
         raise ContractError(f"`{name}.backward` ran before forward without raising an error")
-    loss = returned(layer.forward(a["x"], a["t"]), f"{name}.forward")
-    dx = returned(layer.backward(p.get("dout", 1)), f"{name}.backward")
-    return {"loss": loss, "dx": dx}
+    outputs = {"loss": returned(layer.forward(a["x"], a["t"]), f"{name}.forward")}
+    with stage(outputs, "backward"):
+        outputs["dx"] = returned(layer.backward(p.get("dout", 1)), f"{name}.backward")
+    return outputs
 
 
 def dropout(ns, p, a):
@@ -176,27 +219,30 @@ def dropout(ns, p, a):
     name = "Dropout"
     layer = construct(lookup(ns, name, p.get("aliases")), name, p["ratio"])
     np.random.seed(p["mask_seed"])
-    out = returned(layer.forward(a["x"], train_flg=True), f"{name}.forward")
-    dx = returned(layer.backward(a["dout"]), f"{name}.backward")
-    out_eval = returned(layer.forward(a["x"], train_flg=False), f"{name}.forward")
-    return {"out": out, "dx": dx, "out_eval": out_eval}
+    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
+    with stage(outputs, "evaluation mode"):
+        outputs["out_eval"] = returned(layer.forward(a["x"], train_flg=False),
+                                       f"{name}.forward")
+    return outputs
 
 
 def batch_normalization(ns, p, a):
     name = "BatchNormalization"
     layer = construct(lookup(ns, name, p.get("aliases")), name, a["gamma"], a["beta"],
                       p["momentum"])
-    out, dx = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
-    aliases = p.get("aliases")
-    outputs = {"out": out, "dx": dx,
-               "dgamma": gradient_of(layer, "dgamma", a["gamma"].shape, name, aliases),
-               "dbeta": gradient_of(layer, "dbeta", a["beta"].shape, name, aliases)}
-    for _ in range(p.get("extra_steps", 0)):  # more batches, so the running averages move
-        layer.forward(a["x_more"], train_flg=True)
-    outputs["running_mean"] = returned(getattr(layer, "running_mean", None), "running_mean")
-    outputs["running_var"] = returned(getattr(layer, "running_var", None), "running_var")
-    outputs["out_eval"] = returned(layer.forward(a["x_eval"], train_flg=False), f"{name}.forward")
-    outputs["dx_eval"] = returned(layer.backward(a["dout"]), f"{name}.backward")
+    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
+    _parameter_gradients(outputs, layer, name, p, a, ("gamma", "beta"))
+    with stage(outputs, "running statistics"):
+        for _ in range(p.get("extra_steps", 0)):  # more batches: the running averages move
+            layer.forward(a["x_more"], train_flg=True)
+        outputs["running_mean"] = returned(getattr(layer, "running_mean", None),
+                                           f"{name}.running_mean")
+        outputs["running_var"] = returned(getattr(layer, "running_var", None),
+                                          f"{name}.running_var")
+    with stage(outputs, "evaluation mode"):
+        outputs["out_eval"] = returned(layer.forward(a["x_eval"], train_flg=False),
+                                       f"{name}.forward")
+        outputs["dx_eval"] = returned(layer.backward(a["dout"]), f"{name}.backward")
     return outputs
 
 
@@ -205,33 +251,51 @@ def batch_normalization(ns, p, a):
 
 
 def network(ns, p, a):
+    """The book's constructor, the case's weights set in place, then predict, loss, gradient
+    and accuracy, each step failing on its own."""
     name = p["network"]
-    cls = lookup(ns, name, p.get("aliases"))
-    net = construct(cls, name, **p["init"])
-    params = getattr(net, "params", None)
-    if not isinstance(params, dict):
-        raise ContractError(f"`{name}` has no `params` dict")
-    for key, shape in p["param_shapes"].items():
-        if key not in params:
-            raise ContractError(f"`{name}.params` has no `{key}`; it has {sorted(params)}")
-        if np.shape(params[key]) != tuple(shape):
-            raise ContractError(f"`{name}.params['{key}']` has shape {np.shape(params[key])} but "
-                                f"this network needs {tuple(shape)}{p['shape_hints'].get(key, '')}")
-        params[key][...] = a[key]  # in place: the layers hold these very arrays
+    np.random.seed(p.get("random_seed", 0))  # initial weights, if a layer never sees ours
+    net = construct(lookup(ns, name, p.get("aliases")), name, **p["init"])
+    _set_weights(net, name, p, a)
     for layer in getattr(net, "layers", {}).values():
         if hasattr(layer, "dropout_ratio"):  # dropout off, so torch can follow the same graph
             layer.dropout_ratio = 0.0
     outputs = {"scores": returned(net.predict(a["x"]), f"{name}.predict"),
                "loss": returned(net.loss(a["x"], a["t"]), f"{name}.loss")}
-    grads = returned(net.gradient(a["x"], a["t"]), f"{name}.gradient")
-    if not isinstance(grads, dict) or set(grads) != set(p["param_shapes"]):
-        keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise ContractError(f"`{name}.gradient` must return a dict with keys "
-                            f"{sorted(p['param_shapes'])}; got {keys}")
-    outputs.update({f"d{key}": grads[key] for key in p["param_shapes"]})
-    outputs["accuracy"] = returned(net.accuracy(a["x"], a["t"], p["batch_size"]),
-                                   f"{name}.accuracy")
+    with stage(outputs, "gradient"):
+        grads = returned(net.gradient(a["x"], a["t"]), f"{name}.gradient")
+        if not isinstance(grads, dict) or set(grads) != set(p["param_shapes"]):
+            keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+            raise ContractError(f"`{name}.gradient` must return a dict with keys "
+                                f"{sorted(p['param_shapes'])}; got {keys}")
+        outputs.update({f"d{key}": grads[key] for key in p["param_shapes"]})
+    with stage(outputs, "accuracy"):
+        outputs["accuracy"] = returned(net.accuracy(a["x"], a["t"], p["batch_size"]),
+                                       f"{name}.accuracy")
     return outputs
+
+
+def _set_weights(net, name, p, a):
+    """net.params[k][...] = weights: in place, because the layers must hold these very
+    arrays (that is how an optimizer's update reaches them)."""
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict):
+        raise ContractError(f"`{name}` has no `params` dict")
+    held = {id(v) for layer in getattr(net, "layers", {}).values()
+            for v in getattr(layer, "__dict__", {}).values()}
+    for key, shape in p["param_shapes"].items():
+        if key not in params:
+            raise ContractError(f"`{name}.params` has no `{key}`; it has {sorted(params)}")
+        if np.shape(params[key]) != tuple(shape):
+            hint = p["shape_hints"].get(key, {}).get(str(tuple(np.shape(params[key]))), "")
+            raise ContractError(f"`{name}.params['{key}']` has shape {np.shape(params[key])} "
+                                f"but this network needs {tuple(shape)}{hint}")
+        if held and id(params[key]) not in held:
+            raise ContractError(
+                f"no layer of `{name}` holds params['{key}'] itself (a copy?): pass the params "
+                f"arrays to the layers, e.g. Affine(self.params['W2'], self.params['b2']), so "
+                f"that in-place updates reach them")
+        params[key][...] = a[key]
 
 
 # ---------------------------------------------------------------------------------------------

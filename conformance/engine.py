@@ -1,6 +1,7 @@
 """The comparison engine: one case, the implementation's outcome, the oracle's answer, a
 verdict per behaviour. Both front ends (pytest plugin, grader) go through `judge`."""
 
+import re
 import traceback
 from dataclasses import dataclass, field
 
@@ -70,6 +71,7 @@ class Check:
     hints: list = field(default_factory=list)  # names of the variants that explain a failure
     max_abs: float = 0.0
     max_rel: float = 0.0
+    error: str = ""  # the error that kept this behaviour from being checked, in plain words
 
 
 @dataclass
@@ -101,12 +103,12 @@ def judge(case, inputs, outcome, expected, policy, seed=0, impl="scratch_cnn"):
         return {"invalid_input": _judge_invalid(case, outcome, policy, seed, impl)}
     behaviours = _behaviour_keys(component, expected)
     if outcome.status != "ok":
-        message = compare.failure_message(component.name, "", compare.Comparison(
-            False, outcome.describe_error(component.name)), case, seed, impl, 0, 0)
-        checks = {b: Check(b, False, message) for b in behaviours}
-        checks.update({b: Check(b, False, message) for b in ("output_shape", "dtype",
-                                                               "inputs_unchanged")})
-        return checks
+        error = outcome.describe_error(component.name)
+        hints, error = _diagnose_error(case, inputs, expected, error, policy)
+        message = compare.failure_message(component.name, "", compare.Comparison(False, error),
+                                          case, seed, impl, 0, 0, _hint_text(hints, component))
+        return {b: Check(b, False, message, hints=list(hints), error=error)
+                for b in (*behaviours, "output_shape", "dtype", "inputs_unchanged")}
     rtol, atol = compare.tolerance(case)
     checks = {}
     for behaviour, keys in behaviours.items():
@@ -127,6 +129,25 @@ def _behaviour_keys(component, expected):
     return keys
 
 
+def _diagnose_error(case, inputs, expected, error, policy):
+    """Hints for an implementation that raised: a contract message may carry them as
+    [hint: name]; otherwise known bugs whose crash looks like this one."""
+    tagged = re.findall(r" ?\[hint: ([\w-]+)\]", error)
+    error = re.sub(r" ?\[hint: [\w-]+\]", "", error)
+    if not policy.diagnose:
+        return [], error
+    return tagged + variants.matching_error(case, inputs, expected, error), error
+
+
+def _hint_text(hints, component):
+    return "; ".join(variants.hint(h, component.name) for h in hints)
+
+
+def _stage_errors(outputs):
+    return "; ".join(f"{k[len('error:'):]} raised {v}" for k, v in outputs.items()
+                     if k.startswith("error:"))
+
+
 def _judge_values(case, component, behaviour, keys, inputs, outcome, expected, policy, rtol,
                   atol, seed, impl):
     check = Check(behaviour, True)
@@ -134,7 +155,12 @@ def _judge_values(case, component, behaviour, keys, inputs, outcome, expected, p
     for key in keys:
         if key not in outcome.outputs:
             check.ok = False
-            failures.append(f"{component.name} returned no {key}")
+            check.error = f"{component.name}: {_stage_errors(outcome.outputs) or 'no ' + key}"
+            hints, check.error = _diagnose_error(case, inputs, expected, check.error, policy)
+            check.hints += [h for h in hints if h not in check.hints]
+            failures.append(compare.failure_message(
+                component.name, key, compare.Comparison(False, f"not computed: {check.error}"),
+                case, seed, impl, rtol, atol, _hint_text(hints, component)))
             continue
         result = compare.compare(outcome.outputs[key], expected[key], rtol, atol)
         check.max_abs = max(check.max_abs, result.max_abs)
@@ -150,9 +176,8 @@ def _judge_values(case, component, behaviour, keys, inputs, outcome, expected, p
         hints = variants.matching(case, inputs, expected, outcome.outputs, [key]) \
             if policy.diagnose else []
         check.hints += [h for h in hints if h not in check.hints]
-        text = "; ".join(variants.hint(h, component.name) for h in hints)
         failures.append(compare.failure_message(component.name, key, result, case, seed, impl,
-                                                rtol, atol, text))
+                                                rtol, atol, _hint_text(hints, component)))
     if component.name == "Dropout" and "out" in keys and check.ok:
         from .catalog.losses import dropout_kept_fraction
 
@@ -185,7 +210,7 @@ def _judge_shapes(case, component, outcome, expected, seed, impl):
 def _judge_dtype(case, component, outcome, policy, seed, impl):
     problems = []
     for key, value in outcome.outputs.items():
-        if key == "accuracy":
+        if key == "accuracy" or key.startswith("error:"):
             continue
         dtype = np.asarray(value).dtype
         if dtype.kind == "f" and dtype != case.dtype:

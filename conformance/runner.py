@@ -18,6 +18,10 @@ def configure(parser):
     parser.add_argument("--seed", type=int, default=0, help="seed of the inputs (default 0)")
     parser.add_argument("--oracle", default="torch", choices=("torch", "reference"),
                         help="the right answers: PyTorch (default) or the verified reference")
+    parser.add_argument("--known-differences", choices=("xfail", "fail"), default=None,
+                        help="report a failure that is exactly an accepted book behaviour (or a "
+                             "case outside the book's contract) as xfail, or fail it (default: "
+                             "fail for scratch_cnn, xfail otherwise)")
     parser.add_argument("--random-shapes", type=float, default=0.0, metavar="SECONDS",
                         help="also check hypothesis-drawn shapes for this long per component")
     parser.add_argument("-k", dest="select", metavar="EXPR",
@@ -38,6 +42,8 @@ def pytest_args(args):
             argv += ["--junitxml", args.report]
         else:
             argv += ["--conformance-report", args.report]
+    if args.known_differences:
+        argv += ["--known-differences", args.known_differences]
     if args.random_shapes:
         argv += ["--random-shapes", str(args.random_shapes)]
     if args.select:

@@ -6,12 +6,13 @@ import importlib
 import importlib.util
 import os
 import re
+import zlib
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import catalog, compare, drivers, engine, oracles
+from . import catalog, compare, divergences, drivers, engine, oracles, variants
 
 
 class TargetError(Exception):
@@ -62,13 +63,43 @@ def _import_target(spec):
 
 
 class Session:
-    def __init__(self, target, grid="quick", seed=0, oracle="torch", policy=None):
+    """known_differences: "fail" holds the target to PyTorch on every known book difference
+    (the default for the reference); "xfail" reports a failure that is exactly a known book
+    behaviour the grader accepts, or a case outside the book's contract, as an expected
+    failure that names the difference (the default for any other implementation)."""
+
+    def __init__(self, target, grid="quick", seed=0, oracle="torch", known_differences=None):
         self.target = target
         self.grid = grid
         self.seed = seed
         self.oracle = oracles.get(oracle)
-        self.policy = policy or engine.Policy.strict()
+        if known_differences is None:
+            known_differences = "fail" if target.spec == "scratch_cnn" else "xfail"
+        self.known_differences = known_differences
+        if known_differences == "xfail":
+            self.policy = engine.Policy(accepted=divergences.default_policy("accepted"))
+            self.outside_contract = divergences.ungraded_tags(
+                divergences.default_policy("ungraded"))
+        else:
+            self.policy = engine.Policy.strict()
+            self.outside_contract = frozenset()
         self._verdicts = OrderedDict()
+
+    def known_difference(self, case, check):
+        """Why a check's result is an expected failure (a known book difference), or None."""
+        if self.known_differences != "xfail":
+            return None
+        if check.ok and check.notes:
+            return "; ".join(check.notes)
+        if not check.ok and case.tags & self.outside_contract:
+            tags = ", ".join(sorted(case.tags & self.outside_contract))
+            first = check.message.splitlines()[0] if check.message else ""
+            return f"outside the book's contract ({tags}): {first}"
+        if not check.ok and check.behaviour in ("numerical_gradient", "adjoint"):
+            forward = self.check(case, next(iter(catalog.COMPONENTS[case.component].behaviours)))
+            if forward.notes:  # the witness sees the book's forward, e.g. its epsilon
+                return "; ".join(forward.notes)
+        return None
 
     def cases(self, component, kind="valid"):
         chosen = catalog.cases(component, self.grid, invalid=(kind == "invalid"))
@@ -121,9 +152,13 @@ class Session:
 
 
 def numerical_witness_applies(case):
-    """Float64 cases small enough for central differences, away from kinks and ties."""
+    """Float64 cases small enough for central differences, away from kinks and ties: every
+    such case of the quick grid, and one in six of the full grid's (central differences run
+    the implementation twice per input element, and the full grid has a thousand of them)."""
     component = catalog.COMPONENTS[case.component]
     if not component.gradients or case.dtype != np.float64 or case.error:
+        return False
+    if "quick" not in case.grids and zlib.crc32(case.id.encode()) % 6:
         return False
     if case.params.get("fill") in ("ties", "zeros"):
         return False
@@ -156,17 +191,24 @@ def numerical_gradient_check(ns, case, inputs, outcome, seed, impl, h=1e-4):
         arr = base[name]
         numeric = np.zeros_like(arr)
         flat, out = arr.reshape(-1), numeric.reshape(-1)
-        for i in range(flat.size):
-            values = []
-            for delta in (h, -h):
-                original = flat[i]
-                flat[i] = original + delta
-                try:
-                    outputs, _ = drivers.run(ns, component.driver, case.params, base)
-                finally:
-                    flat[i] = original
-                values.append(_witness_scalar(outputs, base, case.params))
-            out[i] = (values[0] - values[1]) / (2 * h)
+        try:
+            for i in range(flat.size):
+                values = []
+                for delta in (h, -h):
+                    original = flat[i]
+                    flat[i] = original + delta
+                    try:
+                        outputs, _ = drivers.run(ns, component.driver, case.params, base)
+                    finally:
+                        flat[i] = original
+                    values.append(_witness_scalar(outputs, base, case.params))
+                out[i] = (values[0] - values[1]) / (2 * h)
+        except Exception as exc:  # a forward whose output does not fit dout, a crash, ...
+            failures.append(compare.failure_message(
+                case.component, f"{grad_key} vs central differences", compare.Comparison(
+                    False, f"the forward cannot be differentiated numerically: "
+                           f"{drivers.describe_error(exc)}"), case, seed, impl, rtol, atol))
+            continue
         result = compare.compare(outcome.outputs.get(grad_key), numeric, rtol, atol)
         if not result.ok:
             failures.append(compare.failure_message(
@@ -184,11 +226,9 @@ def adjoint_check(ns, case, inputs, outcome, seed, impl):
     if outcome.status != "ok":
         return engine.Check("adjoint", False, outcome.describe_error(case.component))
     if case.component == "col2im":
-        x = case.rng(seed + 1).standard_normal(p["input_shape"]).astype(case.dtype)
-        try:
-            col = drivers.im2col(ns, {**p}, {"x": x})["col"]
-        except Exception as exc:
-            return engine.Check("adjoint", False, f"im2col failed on the col2im case: {exc}")
+        # the suite's own im2col (the book's loop), so a wrong im2col is not blamed on col2im
+        x = case.rng(seed + 1).standard_normal(p["input_shape"])
+        col = variants.unfold(x, p["FH"], p["FW"], p["stride"], p["pad"])
         pairs = [("<im2col(x), col>", col, inputs["col"], "<x, col2im(col)>", x,
                   outcome.outputs["img"])]
     else:

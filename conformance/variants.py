@@ -8,6 +8,7 @@ buggy implementation in tests/ that it must name (and a correct one it must not)
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,18 +22,25 @@ from . import compare, divergences
 class Variant:
     name: str
     component: str
-    predict: object  # (p, a, e) -> {output: array} or None where it does not apply
+    predict: object  # (p, a, e) -> {output: array or [alternatives], "error": regex} or None
     hint: str = ""  # for bugs; book differences take theirs from divergences.toml
+    requires: tuple = ()  # outputs that must be right before this variant counts as evidence
 
 
 REGISTRY = {}
 
 
-def variant(component, name, hint=""):
+def variant(component, name, hint="", requires=()):
     def register(predict):
-        REGISTRY.setdefault(component, []).append(Variant(name, component, predict, hint))
+        REGISTRY.setdefault(component, []).append(
+            Variant(name, component, predict, hint, tuple(requires)))
         return predict
     return register
+
+
+def hint_only(component, name, hint):
+    """A known mistake the drivers recognise from the contract (e.g. a parameter shape)."""
+    variant(component, name, hint)(lambda p, a, e: None)
 
 
 def hint(name, component):
@@ -47,17 +55,34 @@ def matching(case, inputs, expected, outputs, keys, names=None):
     the implementation's outputs (and differs from the correct answer)."""
     rtol, atol = compare.tolerance(case)
     found = []
+    requirements = {v.name: v.requires for v in REGISTRY.get(case.component, [])}
     for name, predicted in _predictions(case, inputs, expected).items():
         if names is not None and name not in names:
             continue
         shared = [k for k in keys if k in predicted]
         if not shared:
             continue
-        if all(_informative(predicted[k], expected[k], rtol, atol)
-               and k in outputs and _matches(outputs[k], predicted[k], rtol, atol)
+        if not all(k in outputs and compare.close(outputs[k], expected[k], rtol, atol)
+                   for k in requirements.get(name, ())):
+            continue  # e.g. an accuracy variant says nothing about a network that mispredicts
+        if all(k in outputs and any(_informative(alt, expected[k], rtol, atol)
+                                    and _matches(outputs[k], alt, rtol, atol)
+                                    for alt in _alternatives(predicted[k]))
                for k in shared):
             found.append(name)
     return found
+
+
+def matching_error(case, inputs, expected, error):
+    """Names of the variants whose known crash looks like `error` (a message)."""
+    if expected is None:
+        return []
+    return [name for name, predicted in _predictions(case, inputs, expected).items()
+            if "error" in predicted and re.search(predicted["error"], error)]
+
+
+def _alternatives(prediction):
+    return prediction if isinstance(prediction, list) else [prediction]
 
 
 def _informative(predicted, expected, rtol, atol):
@@ -239,10 +264,11 @@ def _crop_at_origin(p, col, shape):
 
 
 def _no_crop(p, col, shape):
-    if p["pad"] == 0:
+    if p["pad"] == 0 and p["stride"] == 1:
         return None
     img = fold(col, shape, p["FH"], p["FW"], p["stride"], p["pad"])
-    return {"img": img[:, :, :shape[2] + 2 * p["pad"], :shape[3] + 2 * p["pad"]]}
+    # the padded image, or the book's whole buffer (stride - 1 larger)
+    return {"img": [img[:, :, :shape[2] + 2 * p["pad"], :shape[3] + 2 * p["pad"]], img]}
 
 
 def _col2im_ignores_stride(p, col, shape):
@@ -271,8 +297,10 @@ def _conv_variant(name, text):
     return variant("Convolution", name, text)
 
 
-@_conv_variant("output-transposed-hw", "the output's H and W axes are swapped: reshape to "
-                                       "(N, out_h, out_w, FN), then transpose(0, 3, 1, 2)")
+@_conv_variant("output-transposed-hw",
+               "the output's H and W axes are swapped: reshape to (N, out_h, out_w, FN), "
+               "then transpose(0, 3, 1, 2), and check that im2col orders its rows "
+               "(n, out_y, out_x)")
 def _(p, a, e):
     return {"out": e["out"].transpose(0, 1, 3, 2)}
 
@@ -353,7 +381,28 @@ def _(p, a, e):
         return None
     hw = _pad_once_hw(p, p["FH"], p["FW"])
     col = unfold(a["x"], p["FH"], p["FW"], p["stride"], p["pad"], hw)
-    return {"out": _conv_from_col(col, a["W"], a["b"], p["N"], hw)}
+    # if only the layer's size is wrong, reshaping the right number of rows crashes
+    return {"out": _conv_from_col(col, a["W"], a["b"], p["N"], hw),
+            "error": _reshape_error(p["N"], *hw, "(newaxis|-1)")}
+
+
+def _reshape_error(*dims):
+    """numpy's message for reshaping into (dims...)."""
+    return r"cannot reshape array of size \d+ into shape \(" + r",\s*".join(
+        str(d) for d in dims) + r"\)"
+
+
+@_conv_variant("W-reshaped-without-transpose",
+               "the filters were reshaped with W.reshape(-1, FN); use W.reshape(FN, -1).T so "
+               "each column holds one whole filter")
+def _(p, a, e):
+    fn = a["W"].shape[0]
+    if fn == 1:
+        return None
+    oh, ow = e["out"].shape[2:]
+    col = unfold(a["x"], p["FH"], p["FW"], p["stride"], p["pad"])
+    out = (col @ a["W"].reshape(-1, fn) + a["b"]).reshape(p["N"], oh, ow, fn)
+    return {"out": out.transpose(0, 3, 1, 2)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +418,19 @@ def _(p, a, e):
     if p["pad"] == 0:
         return None
     layer = _pool_layer(scratch_cnn.Pooling, p, 0)
-    return {"out": layer.forward(a["x"])}
+    hw = _out(p["H"], p["PH"], p["stride"], 0), _out(p["W"], p["PW"], p["stride"], 0)
+    # the book's form pads the input, then reshapes into the pad-less size: a crash
+    return {"out": layer.forward(a["x"]), "error": _reshape_error(p["N"], *hw, p["C"])}
+
+
+@variant("Pooling", "pooling-output-without-transpose",
+         "the pooled values were reshaped straight to (N, C, out_h, out_w); reshape to "
+         "(N, out_h, out_w, C), then transpose(0, 3, 1, 2)")
+def _(p, a, e):
+    if p["C"] == 1:
+        return None
+    n, c, oh, ow = e["out"].shape
+    return {"out": e["out"].transpose(0, 2, 3, 1).reshape(n, c, oh, ow)}
 
 
 @variant("Pooling", "pool-pads-with-zero")
@@ -515,15 +576,11 @@ def _targets(a):
 
 @variant("SoftmaxWithLoss", "epsilon-in-log")
 def _(p, a, e):
-    y = scratch_cnn.softmax(a["x"])
-    t = _targets(a)
-    if np.asarray(a["t"]).ndim == 1 or p["target"] == "onehot":
-        rows = np.arange(len(y))
-        labels = np.asarray(a["t"]) if np.asarray(a["t"]).ndim == 1 else t.argmax(axis=1)
-        loss = -np.sum(np.log(y[rows, labels] + 1e-7)) / len(y)
-    else:
-        loss = -np.sum(t * np.log(y + 1e-7)) / len(y)
-    return {"loss": np.array(loss)}
+    if p["target"] == "soft":
+        t = a["t"]
+        return {"loss": np.array(-np.sum(t * np.log(scratch_cnn.softmax(a["x"]) + 1e-7))
+                                 / len(t))}
+    return {"loss": np.array(_book_loss(p, a))}
 
 
 @variant("SoftmaxWithLoss", "soft-targets")
@@ -544,8 +601,9 @@ def _(p, a, e):
 @variant("SoftmaxWithLoss", "softmax-overflow",
          "softmax overflows for large scores: subtract the row maximum before np.exp")
 def _(p, a, e):
-    z = np.exp(a["x"])
-    y = z / z.sum(axis=1, keepdims=True)
+    x = a["x"].astype(p["dtype"])  # exp overflows at 88 in float32, at 709 in float64
+    z = np.exp(x)
+    y = (z / z.sum(axis=1, keepdims=True)).astype(np.float64)
     if not np.isnan(y).any():
         return None
     t = _targets(a)
@@ -553,10 +611,20 @@ def _(p, a, e):
     return {"loss": np.array(loss), "dx": (y - t) * p["dout"] / len(y)}
 
 
+def _book_loss(p, a):
+    """The book's cross entropy: 1e-7 inside the log (accepted by the default rubric)."""
+    y = scratch_cnn.softmax(a["x"])
+    t = np.asarray(a["t"])
+    labels = t if t.ndim == 1 else t.argmax(axis=1)
+    return -np.sum(np.log(y[np.arange(len(y)), labels] + 1e-7)) / len(y)
+
+
 @variant("SoftmaxWithLoss", "loss-not-divided-by-batch",
          "the loss is a sum over the batch: divide by the batch size")
 def _(p, a, e):
-    return {"loss": e["loss"] * p["N"]} if p["N"] > 1 else None
+    if p["N"] == 1 or p["target"] == "soft":
+        return None
+    return {"loss": [e["loss"] * p["N"], np.array(_book_loss(p, a) * p["N"])]}
 
 
 @variant("SoftmaxWithLoss", "gradient-not-divided-by-batch",
@@ -572,7 +640,8 @@ def _(p, a, e):
         return None
     labels = a["t"].argmax(axis=0)
     log_p = scratch_cnn.log_softmax(a["x"])
-    return {"loss": np.array(-log_p[np.arange(p["N"]), labels].mean())}
+    return {"loss": [np.array(-log_p[np.arange(p["N"]), labels].mean()),
+                     np.array(_book_loss(p, {"x": a["x"], "t": labels}))]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -608,7 +677,20 @@ def _(p, a, e):
 # Networks
 
 
-@variant("SimpleConvNet", "accuracy-drops-partial-batch")
+@variant("SimpleConvNet", "epsilon-in-log")
+def _(p, a, e):
+    return {"loss": np.array(_book_loss(p, {"x": e["scores"], "t": a["t"]}))}
+
+
+hint_only("SimpleConvNet", "missing-pooling-layer",
+          "W2 has the size of the convolution's output before pooling: is the Pool1 layer "
+          "(2x2, stride 2) missing, or its size left out of W2?")
+hint_only("SimpleConvNet", "square-input-assumed",
+          "W2 is sized as if the input were square (the book uses input_dim[1] for both sides): "
+          "compute the convolution's height and width separately")
+
+
+@variant("SimpleConvNet", "accuracy-drops-partial-batch", requires=("scores",))
 def _(p, a, e):
     n, batch = p["N"], p["batch_size"]
     if n % batch == 0:
@@ -630,7 +712,7 @@ def _simple_net_without(p, a, skip):
         if name != skip:
             x = layer.forward(x)
     loss = scratch_cnn.SoftmaxWithLoss().forward(x, a["t"])
-    return {"scores": x, "loss": np.array(loss)}
+    return {"scores": x, "loss": [np.array(loss), np.array(_book_loss(p, {"x": x, "t": a["t"]}))]}
 
 
 for _layer, _text in (("relu1", "the ReLU after the convolution is missing"),
@@ -641,7 +723,8 @@ for _layer, _text in (("relu1", "the ReLU after the convolution is missing"),
 
 
 @variant("SimpleConvNet", "accuracy-argmax-wrong-axis",
-         "accuracy takes argmax over the wrong axis: use np.argmax(y, axis=1)")
+         "accuracy takes argmax over the wrong axis: use np.argmax(y, axis=1)",
+         requires=("scores",))
 def _(p, a, e):
     if p["N"] != e["scores"].shape[1]:
         return None

@@ -116,6 +116,9 @@ for dtype in DTYPES:
         component.add([g + (dtype,) for g in QUICK_GEOMETRY], grids=("quick", "full"))
         component.add([g + (dtype,) for g in full_geometry()], grids=("full",))
     convolution.add([g + (dtype,) for g in _with_fn(QUICK_GEOMETRY)], grids=("quick", "full"))
+    # FN equal to out_w: a bias broadcast along the last axis still runs, so it can be seen
+    #                  N  C  H  W  FN FH FW stride pad
+    convolution.add([(2, 2, 6, 5, 3, 3, 3, 1, 0, dtype)], grids=("quick", "full"))
     convolution.add([g + (dtype,) for g in _with_fn(full_geometry())], grids=("full",))
 
 # Invalid inputs: each must be refused with a ValueError or TypeError naming the component.

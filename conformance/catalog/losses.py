@@ -53,7 +53,9 @@ for dtype in DTYPES:
     _add_softmax([(4, 5, 1, "labels", 1, dtype), (3, 4, 1000, "labels", 1, dtype),
                   (3, 4, 1000, "onehot", 1, dtype), (8, 10, 1, "onehot", 1, dtype),
                   (5, 3, 10, "soft", 1, dtype), (4, 6, 1, "labels", 2.5, dtype),
-                  (1, 10, 50, "labels", 1, dtype)], grids=("quick", "full"))
+                  (1, 10, 50, "labels", 1, dtype),
+                  (4, 4, 3, "onehot", 1, dtype)],  # N == K: a wrong argmax axis still runs
+                 grids=("quick", "full"))
     _add_softmax([(n, k, s, t, d, dtype) for n, k, s, t, d in product(
         (1, 3, 8), (2, 5, 10), (1, 10, 100, 1000), ("labels", "onehot", "soft"), (1, 2.5))],
         grids=("full",))

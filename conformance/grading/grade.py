@@ -233,12 +233,12 @@ def _record(case, inputs, checks, outcome, tests):
             continue
         for hint in check.hints:
             test.hints[hint] = test.hints.get(hint, 0) + 1
-        if outcome.status != "ok":  # the same problem in every check: say it once
-            problem = outcome.describe_error(case.component)
+        if outcome.status != "ok" or check.error:  # the same problem in every case: once
+            problem = check.error or outcome.describe_error(case.component)
             if problem not in test.problems and len(test.problems) < 3:
                 test.problems.append(problem)
             message = "\n".join(line for line in check.message.splitlines()
-                                if line.lstrip().startswith(("case:", "repro:")))
+                                if line.lstrip().startswith(("case:", "repro:", "hint:")))
         else:
             message = "\n".join(dict.fromkeys(c.message for c in related if not c.ok))
         test.failures.append((size, case.id, message))
