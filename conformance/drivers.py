@@ -35,13 +35,21 @@ def lookup(ns, name, aliases=None):
 
 
 def _look_alike(ns, name):
-    public = {k: v for k, v in vars(ns).items() if not k.startswith("_") and callable(v)}
-    by_lower = {k.lower(): k for k in public}
-    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.7)
-    if not close:
+    """'; a class `Poolong` looks like it' for a typo or a renaming (MaxPool for Pooling):
+    a close spelling, or a shared stem of four letters or more, of the same kind."""
+    wanted_class = name[:1].isupper()
+    public = {k: v for k, v in vars(ns).items() if not k.startswith("_") and callable(v)
+              and inspect.isclass(v) == wanted_class and not inspect.ismodule(v)}
+    scored = []
+    for candidate in public:
+        matcher = difflib.SequenceMatcher(None, name.lower(), candidate.lower())
+        stem = matcher.find_longest_match(0, len(name), 0, len(candidate)).size
+        if matcher.ratio() >= 0.7 or (stem >= 4 and matcher.ratio() >= 0.5):
+            scored.append((matcher.ratio(), candidate))
+    if not scored:
         return ""
-    found = by_lower[close[0]]
-    kind = "a class" if inspect.isclass(public[found]) else "a function"
+    found = max(scored)[1]
+    kind = "a class" if wanted_class else "a function"
     return f"; {kind} `{found}` looks like it"
 
 
