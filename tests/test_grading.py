@@ -119,7 +119,9 @@ def test_the_correct_example_gets_no_hint():
 def test_rubric_aliases_let_the_maths_be_graded(tmp_path):
     source = EXAMPLE.read_text().replace("class Pooling", "class MaxPool")
     source = source.replace("Pooling(pool_h=2", "MaxPool(pool_h=2")
-    source = source.replace("self.dW", "self.dweight").replace("self.db", "self.dbias")
+    for old, new in (("self.dW", "self.dweight"), ("self.db", "self.dbias"),
+                     ("].dW", "].dweight"), ("].db", "].dbias")):
+        source = source.replace(old, new)
     path = tmp_path / "renamed.py"
     path.write_text(source)
     plain = grade.grade(path, rubric.Rubric(hidden=False), seed=1)

@@ -237,8 +237,9 @@ def _record(case, inputs, checks, outcome, tests):
             problem = check.error or outcome.describe_error(case.component)
             if problem not in test.problems and len(test.problems) < 3:
                 test.problems.append(problem)
-            message = "\n".join(line for line in check.message.splitlines()
-                                if line.lstrip().startswith(("case:", "repro:", "hint:")))
+            message = "\n".join(dict.fromkeys(
+                line for line in check.message.splitlines()
+                if line.lstrip().startswith(("case:", "repro:", "hint:"))))
         else:
             message = "\n".join(dict.fromkeys(c.message for c in related if not c.ok))
         test.failures.append((size, case.id, message))
