@@ -593,7 +593,10 @@ def _run_unit(unit: UnitReport, code: str, path: str, module, cell_timeout) -> N
         unit.status = "raised"
         line = _line_in(exc, unit.filename)
         text = linecache.getline(unit.filename, line).strip()[:200] if line else ""
-        unit.error = {"type": type(exc).__name__, "message": _safe_str(exc), "line": line,
+        message = _safe_str(exc)
+        if isinstance(exc, SystemExit):  # "SystemExit: 1" says little to a student
+            message = f"the code called sys.exit({_safe_repr(exc.code)}); the rest still ran"
+        unit.error = {"type": type(exc).__name__, "message": message, "line": line,
                       "text": text or None}
 
 
@@ -615,6 +618,14 @@ def _safe_str(exc) -> str:
     except BaseException:  # noqa: B036 - a student's __str__ may raise anything
         text = "<the message could not be printed>"
     return text[:2000]
+
+
+def _safe_repr(value) -> str:
+    try:
+        text = repr(value)
+    except BaseException:  # noqa: B036 - a student's __repr__ may raise anything
+        text = "..."
+    return text[:200]
 
 
 class _time_limit:

@@ -422,7 +422,7 @@ def _alive(pid):
 
 def test_daemons_do_not_outlive_close_even_without_the_audit_hook():
     daemons = []
-    sandbox = box(guards=False)
+    sandbox = box(guards=False, max_processes=64)
     try:
         for attack in ("double_fork", "daemon_subprocess"):  # setsid, then orphaned
             r = call(sandbox, attack)
@@ -534,7 +534,7 @@ def test_network_and_signals_are_refused(sandbox, attack, event):
 def test_the_operating_system_holds_even_without_the_audit_hook(tmp_path):
     reference = Path(__file__).resolve().parents[1] / "scratch_cnn" / "__init__.py"
     (tmp_path / "out").mkdir()
-    with box(guards=False) as sandbox:
+    with box(guards=False, max_processes=64) as sandbox:
         assert "network disabled; hidden from the submission" in sandbox.load_result.notes[0]
         me = sandbox.call("call", {"name": "identity", "spread": True}).outputs
         assert me["uid"] == 65534

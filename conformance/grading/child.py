@@ -8,11 +8,13 @@ reach.
 Sequence (each step before any student code runs, except the last two):
 1. read the start frame (paths, names, limits) from the parent;
 2. load loader.py and the drivers module, then forget them in sys.modules;
-3. confine itself: its own mount and network namespaces when root (the project's folders and the
-   forbidden packages hidden, no network), resource limits, then drop to uid/gid 65534, forbid
-   gaining privileges again, and die with the parent;
+3. confine itself: its own mount, network and IPC namespaces when root (only the system folders
+   and what the interpreter needs visible, the forbidden packages hidden, the working folder a
+   size-capped tmpfs, no network), resource limits (no new process or thread), then drop to
+   uid/gid 65534, forbid gaining privileges again, and die with the parent;
 4. say "ready", install the audit-hook and import guards, load the submission, send the report;
-5. serve "call" frames until "exit" or end of file.
+5. serve "call" frames until "exit" or end of file; after each, put back the process-wide state
+   the submission changed (Snapshot) and finalize its objects before answering.
 
 Frames, both ways: 4-byte big-endian length of a JSON header, the header, then the raw .npy blobs
 the header lists under "arrays" ([{"name", "nbytes"}], in order). The parent trusts nothing that
@@ -21,17 +23,20 @@ comes back: this process only tries to answer well; the parent validates.
 
 import builtins
 import ctypes
+import gc
 import importlib.util
 import io
 import json
 import os
 import resource
+import shutil
 import signal
 import struct
 import sys
 import time
 import traceback
 import types
+import warnings
 
 import numpy as np
 
@@ -41,7 +46,7 @@ _MAX_LOGGED = 100  # refused attempts kept per message; a loop of attempts is su
 # Bound now, so that a submission patching json or numpy cannot change how answers are sent.
 _dumps, _loads = json.dumps, json.loads
 _write_npy, _read_npy = np.lib.format.write_array, np.lib.format.read_array
-_np_array, _ascontiguous, _ndarray = np.array, np.ascontiguousarray, np.ndarray
+_np_array, _ndarray = np.array, np.ndarray
 
 
 # ---------------------------------------------------------------------------------------------
@@ -88,10 +93,19 @@ class Channel:
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
                         ctypes.c_char_p]
-CLONE_NEWNS, CLONE_NEWNET = 0x00020000, 0x40000000
+CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWIPC = 0x00020000, 0x40000000, 0x08000000
+# Top-level folders the child keeps as they are: the system. Every other one (/tmp, /var, /home,
+# /root, /opt, /srv, /run, /mnt, the checkout's parents, ...) is replaced by an empty read-only
+# folder that holds only the paths the interpreter and the submission need (_expose_only), so
+# that a copy of the reference or of torch lying anywhere else, and every world-writable folder
+# (/tmp, /var/tmp, /dev/shm), is out of reach even for a submission that disabled the audit hook.
+_SYSTEM_FOLDERS = frozenset({"bin", "sbin", "lib", "lib32", "lib64", "libx32", "usr", "etc",
+                             "dev", "sys", "proc"})
+_WRITABLE_DEVICES = ("/dev/shm", "/dev/mqueue")
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 32, 4096, 8192, 16384, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS = 1, 38
+MNT_DETACH = 2
 
 
 def _check(rc, what):
@@ -131,8 +145,9 @@ def _blocked_for(path, uid, gid):
 
 
 def _enter_namespaces(cfg, uid, gid):
-    """A private mount namespace (hide folders) and network namespace (no network at all)."""
-    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET), "unshare")
+    """Private mount (hide folders), network (no network at all) and IPC (no shared memory or
+    message queues that outlive the child) namespaces."""
+    _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC), "unshare")
     _mount("none", "/", None, MS_REC | MS_PRIVATE)  # nothing we mount leaks to the host
     needed = _needed_paths(cfg)
     if cfg["drop_privileges"]:
@@ -145,6 +160,22 @@ def _enter_namespaces(cfg, uid, gid):
             for folder in sorted(blocked, key=len):
                 _open_up(folder, [p for p in needed if p.startswith(folder + os.sep)], cfg)
     hidden = []
+    for name in sorted(os.listdir("/")):
+        top = os.path.join(os.sep, name)
+        if name in _SYSTEM_FOLDERS or os.path.islink(top) or not os.path.isdir(top) \
+                or top in needed:
+            continue
+        inside = [p for p in needed if p.startswith(top + os.sep)]
+        _expose_only(top, inside)
+        hidden.append(f"{top} (all but what the interpreter needs)" if inside else top)
+    for path in _WRITABLE_DEVICES:
+        if os.path.isdir(path) and not os.path.islink(path) and path not in needed:
+            _expose_only(path, [p for p in needed if p.startswith(path + os.sep)])
+            hidden.append(path)
+    try:
+        _private_workdir(cfg, uid, gid)
+    except OSError as exc:
+        hidden.append(f"(the working folder has no size limit: {exc})")
     for path in cfg["forbidden_paths"] + ["/proc"]:
         if not os.path.lexists(path):
             continue
@@ -160,6 +191,70 @@ def _enter_namespaces(cfg, uid, gid):
             _mount("/dev/null", path, None, MS_BIND)
         hidden.append(path)
     return hidden
+
+
+def _expose_only(folder, inside):
+    """Cover `folder` with an empty read-only tmpfs that shows only the paths in `inside`."""
+    if not inside:
+        _mount("tmpfs", folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+               "size=4k,mode=0000")
+        return
+    names = sorted({p[len(folder) + 1:].split(os.sep)[0] for p in inside})
+    original = os.open(folder, os.O_PATH | os.O_DIRECTORY)  # still reachable once covered
+    try:
+        _mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=0755")
+        for name in names:
+            source, target = f"/proc/self/fd/{original}/{name}", os.path.join(folder, name)
+            if os.path.isdir(source):
+                os.mkdir(target, 0o755)
+            else:
+                os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))
+            _mount(source, target, None, MS_BIND | MS_REC)
+        _mount(None, folder, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    finally:
+        os.close(original)
+    for name in names:
+        path = os.path.join(folder, name)
+        deeper = [p for p in inside if p.startswith(path + os.sep)]
+        if path not in inside and deeper:
+            _expose_only(path, deeper)
+
+
+def _private_workdir(cfg, uid, gid):
+    """Put the working folder on a tmpfs of its own, holding a copy of what it held: what the
+    submission writes is capped in size and number of files (a disk-filling loop fills only
+    this), and it vanishes with the child."""
+    workdir = cfg["workdir"]
+    original = os.open(workdir, os.O_PATH | os.O_DIRECTORY)
+    try:
+        source = f"/proc/self/fd/{original}"
+        used, files = 0, 0
+        for dirpath, dirnames, filenames in os.walk(source):
+            dirnames[:] = [d for d in dirnames if dirpath != source or d != ".mounts"]
+            files += len(dirnames) + len(filenames)
+            used += sum(os.lstat(os.path.join(dirpath, f)).st_size for f in filenames)
+        size = used + cfg["file_bytes"] + (1 << 20)
+        owner = f",uid={uid},gid={gid}" if cfg["drop_privileges"] else ""
+        _mount("tmpfs", workdir, "tmpfs", MS_NOSUID | MS_NODEV,
+               f"size={size},nr_inodes={files + cfg.get('max_files', 10_000)},mode=0700{owner}")
+        try:
+            for entry in os.listdir(source):
+                if entry == ".mounts":
+                    continue
+                src, dst = os.path.join(source, entry), os.path.join(workdir, entry)
+                if os.path.isdir(src) and not os.path.islink(src):
+                    shutil.copytree(src, dst, symlinks=True)
+                else:
+                    shutil.copy2(src, dst, follow_symlinks=False)
+            if cfg["drop_privileges"]:
+                for dirpath, dirnames, filenames in os.walk(workdir):
+                    for name in dirnames + filenames:
+                        os.lchown(os.path.join(dirpath, name), uid, gid)
+        except OSError:
+            _libc.umount2(os.fsencode(workdir), MNT_DETACH)  # back to the folder as it was
+            raise
+    finally:
+        os.close(original)
 
 
 def _open_up(folder, inside, cfg):
@@ -399,18 +494,62 @@ def _short(args):
 
 
 class Snapshot:
+    """Process-wide state a submission can change and a later call (another component's) would
+    suffer from: attributes of the modules the harness and the drivers use, signal handlers,
+    timers and the signal mask, the recursion limit, NumPy's error handling, warning filters,
+    the working directory. `restore` puts it all back and names what had been changed."""
+
     def __init__(self, *modules):
         self.saved = [(m, dict(m.__dict__)) for m in modules]
+        self.handlers = {}
+        for sig in signal.valid_signals():
+            try:
+                handler = signal.getsignal(sig)
+            except (OSError, ValueError):
+                continue
+            if handler is not None:
+                self.handlers[sig] = handler
+        self.mask = signal.pthread_sigmask(signal.SIG_BLOCK, ())
+        self.recursion_limit = sys.getrecursionlimit()
+        self.switch_interval = sys.getswitchinterval()
+        self.errstate = np.geterr()
+        self.warning_filters = list(warnings.filters)
+        self.cwd = os.getcwd()
 
     def restore(self):
-        """Put back every original attribute the submission replaced or deleted."""
+        """Put back everything the submission changed; [(event, detail)] for the report."""
         changed = []
-        for module, saved in self.saved:
+        for module, saved in self.saved:  # first: what follows calls these modules
             current = module.__dict__
             for key, value in saved.items():
                 if current.get(key, _MISSING) is not value:
                     current[key] = value
-                    changed.append(f"{module.__name__}.{key}")
+                    changed.append(("tamper", f"{module.__name__}.{key}"))
+        for which, name in ((signal.ITIMER_REAL, "signal.alarm/setitimer(ITIMER_REAL)"),
+                            (signal.ITIMER_VIRTUAL, "setitimer(ITIMER_VIRTUAL)"),
+                            (signal.ITIMER_PROF, "setitimer(ITIMER_PROF)")):
+            if signal.getitimer(which) != (0.0, 0.0):
+                signal.setitimer(which, 0)
+                changed.append(("timer", name))
+        for sig, handler in self.handlers.items():
+            if signal.getsignal(sig) != handler:
+                signal.signal(sig, handler)
+                changed.append(("signal", signal.Signals(sig).name))
+        if signal.pthread_sigmask(signal.SIG_SETMASK, self.mask) != self.mask:
+            changed.append(("signal", "the set of blocked signals"))
+        # harmless to the harness when changed on purpose, harmful to later calls when lowered
+        # or made strict: put back quietly
+        if sys.getrecursionlimit() < self.recursion_limit:
+            sys.setrecursionlimit(self.recursion_limit)
+        sys.setswitchinterval(self.switch_interval)
+        np.seterr(**self.errstate)
+        if warnings.filters != self.warning_filters:
+            warnings.filters[:] = self.warning_filters
+            getattr(warnings, "_filters_mutated", lambda: None)()
+        try:
+            os.chdir(self.cwd)
+        except OSError:
+            pass
         return changed
 
 
@@ -449,14 +588,16 @@ def to_plain(value):
         return "scalar", value
     if type(value) is str:
         return "scalar", value[:10_000]
-    arr = _np_array(value, copy=True, subok=False)
+    # order="C", not np.ascontiguousarray: that one makes a 0-d result (a loss, an accuracy
+    # returned as np.float64) 1-d, which the shape check then fails
+    arr = _np_array(value, copy=True, subok=False, order="C")
     if type(arr) is not _ndarray or arr.dtype.kind not in "biuf":
         raise TypeError(f"{type(value).__name__} with dtype {arr.dtype} is not numeric")
     if arr.dtype.kind == "f" and arr.dtype.itemsize > 8:
         arr = arr.astype(np.float64)
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    return "array", _ascontiguous(arr)
+    return "array", arr
 
 
 def student_traceback(exc, is_student_file, limit=15):
@@ -491,7 +632,12 @@ class Server:
                         and v.__module__ == drivers.__name__}
         self.module = None
         self.student_files = set()
-        self.snapshot = Snapshot(builtins, np)
+        # every module the harness and the drivers call into after student code has run
+        self.snapshot = Snapshot(*{id(m): m for m in (
+            builtins, sys, os, os.path, io, json, struct, time, resource, signal, traceback,
+            types, warnings, gc, importlib, np, np.random, np.linalg, np.lib, np.lib.format,
+            sys.modules.get("inspect"), sys.modules.get("difflib"), sys.modules.get("numbers"),
+            sys.modules["__main__"], loader, drivers) if m is not None}.values())
         self.reserve = bytearray(4 << 20)  # freed on MemoryError so that we can still answer
 
     def is_student_file(self, filename):
@@ -506,8 +652,7 @@ class Server:
                 pass
 
     def tampering(self):
-        changed = self.snapshot.restore()
-        return [{"event": "tamper", "detail": name} for name in changed]
+        return [{"event": event, "detail": detail} for event, detail in self.snapshot.restore()]
 
     def load(self):
         cfg = self.cfg
@@ -530,6 +675,10 @@ class Server:
             self.module = report.module
             self.student_files = {u.filename for u in report.units}
             header["report"] = report.to_dict()
+        report = failure = None
+        gc.collect()  # finalizers of what loading left behind run now, in the load's time
+        gc.freeze()  # and what lives on is never scanned again: collect() per call stays cheap
+        undone += self.tampering()
         self.flush()
         header["refused"] = undone + self.guards.drain()
         self.channel.write(header)
@@ -569,6 +718,11 @@ class Server:
             else:
                 self.collect(outputs, reply, arrays)
             reply["mutated"] = [k for k in sorted(inputs) if _changed(given.get(k), inputs[k])]
+            # The submission's objects die now, inside this call's time: a finalizer (__del__,
+            # weakref callback) that loops or raises must not land on the next call.
+            given = outputs = None
+            gc.collect()
+            reply["refused"] += self.tampering()
         reply["seconds"] = time.perf_counter() - started
         self.flush()
         reply["refused"] = reply.get("refused", []) + self.guards.drain()

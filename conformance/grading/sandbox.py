@@ -13,14 +13,27 @@ alone compares and writes results; the child only ever gets inputs, never expect
 Defences, outermost first (tests/test_sandbox.py has one attack per defence):
 - a separate process in its own session, whose whole tree is SIGKILLed on timeout or close;
   the parent is a child subreaper, so descendants that setsid/double-fork come back to it;
-- when the parent is root: the child gets its own mount and network namespaces (no network;
-  this project's checkout, the forbidden packages and /proc hidden) and runs as nobody/nogroup;
-- resource limits: address space, CPU time per call, file size, no core files, process count;
+- when the parent is root: the child gets its own mount, network and IPC namespaces and runs
+  as nobody/nogroup. It sees the system folders (/usr, /etc, /lib...) and the folders the
+  interpreter needs, nothing else: /tmp, /var, /home, /root, /opt, /dev/shm, this project's
+  checkout, a stray copy of the reference anywhere, are hidden (so even a submission that
+  switched the audit hook off cannot read them, or leave files behind); the forbidden packages
+  and /proc are hidden; its working folder is a tmpfs of its own, capped in size and files;
+- resource limits: address space, CPU time per call, file size, no core files, and no new
+  process or thread at all (RLIMIT_NPROC 1 for nobody);
 - a fresh temporary working folder holding a copy of the submission, a minimal environment,
   stdin from /dev/null, stdout/stderr drained by a thread that keeps only a head and a tail;
 - inside the child, an audit hook and an import finder refuse and record imports of forbidden
   modules, reads of hidden paths, writes outside the working folder, processes, signals,
-  sockets, ctypes, tracing; builtins and numpy patched by the submission are put back.
+  sockets, ctypes, tracing. After every call, process-wide state the next call depends on is
+  put back (builtins, numpy, the modules the harness and drivers use, signal handlers, timers,
+  the signal mask...), and the submission's objects are finalized while the call's clock runs;
+- a child that writes after answering (a forged early answer, or its end of file) is replaced
+  before the next call, which is not blamed for it.
+The audit hook runs in the submission's own interpreter, so a determined submission can reach
+and disable it (frame walking, sys.modules["__main__"]); it reports and refuses what a naive one
+tries. What must hold against any submission is outside its reach: the parent's judgement, the
+namespaces, the user and the resource limits.
 """
 
 from __future__ import annotations
@@ -59,7 +72,10 @@ DEFAULT_FORBIDDEN_MODULES = ("torch", "torchvision", "tensorflow", "keras", "jax
                              "scipy.signal", "scipy.ndimage", "scratch_cnn", "conformance")
 STATUSES = ("ok", "error", "timeout", "crashed", "protocol_error", "memory")
 NOBODY = 65534  # nobody / nogroup
-MAX_PROCESSES = 64  # RLIMIT_NPROC for the unprivileged child (counts all of nobody's processes)
+# RLIMIT_NPROC of the unprivileged child. It counts all of nobody's processes and threads, so 1
+# means no new process and no thread at all: a submission cannot leave a thread spinning or
+# printing into later calls, nor fork, whatever it does to the audit hook.
+MAX_PROCESSES = 1
 
 _FRAME_LENGTH = struct.Struct(">I")
 _MAX_HEADER_BYTES = 4 << 20
@@ -119,6 +135,13 @@ def describe_refusal(event: str, detail: str) -> str:
         return f"the submission tried to open {detail} (refused)"
     if event == "tamper":
         return f"the submission replaced {detail}; the original was put back"
+    if event == "left_out":
+        return (f"{detail} was left out: symbolic links and special files in a submission "
+                "are not copied")
+    if event == "timer":
+        return f"the submission left a timer running ({detail}); it was cancelled"
+    if event == "signal":
+        return f"the submission changed {detail} (signals); the original was put back"
     if event == "more":
         return f"... and {detail} more refused attempts"
     if event in _PROCESS_EVENTS:
@@ -212,6 +235,10 @@ class Sandbox:
         each cell also stops after `timeout` seconds.
     drop_privileges / namespaces: when root, run as nobody / in private namespaces.
     guards: the in-child audit hook; turn off only to test the defences around it.
+    copy_siblings: for a single file, copy the .py files beside it too (its helper modules);
+        turn off where the files beside it are other people's (a class folder).
+    max_processes: RLIMIT_NPROC of the unprivileged child (1: no thread, no process; raise it
+        only to test the defences behind it).
     tmp_dir: where the child's working folders are made (default: the system's temp folder;
         a size-limited tmpfs is a good choice). uid 65534 must be able to reach it.
     """
@@ -220,7 +247,8 @@ class Sandbox:
                  cpu_seconds=None, output_limit=64_000, forbidden_modules=(),
                  extra_forbidden_paths=(), entry=None, names=(), load_timeout=None,
                  drop_privileges=True, namespaces=True, guards=True, file_limit_mb=64,
-                 max_result_bytes=512 << 20, tmp_dir=None):
+                 max_result_bytes=512 << 20, tmp_dir=None, max_processes=MAX_PROCESSES,
+                 copy_siblings=True):
         if timeout <= 0 or memory_mb <= 0 or output_limit < 0:
             raise ValueError("timeout and memory_mb must be positive, output_limit not negative")
         self.submission_path = Path(submission_path)
@@ -244,6 +272,8 @@ class Sandbox:
         self.guards = bool(guards)
         self.file_limit_mb = int(file_limit_mb)
         self.max_result_bytes = int(max_result_bytes)
+        self.max_processes = int(max_processes)
+        self.copy_siblings = bool(copy_siblings)
         self.tmp_dir = str(tmp_dir) if tmp_dir is not None else tempfile.gettempdir()
         self.forbidden_paths = _forbidden_paths(self.forbidden_modules, extra_forbidden_paths,
                                                 self.tmp_dir)
@@ -310,9 +340,20 @@ class Sandbox:
             self._child, old = None, self._child
             old.stop(graceful=True)
             failure = self._relaunch("when its CPU budget was renewed")
+        elif self._child.unsolicited():
+            failure = self._replace_tainted()
         else:
             failure = None
         return failure or self._call(driver_name, params, blobs)
+
+    def _replace_tainted(self) -> CallResult | None:
+        """The child wrote after its answer to the previous call (a second, forged answer, or
+        its end of file: it died between calls): that was the previous call's doing. Start a
+        fresh child, so that this call runs on a clean one."""
+        child, self._child = self._child, None
+        if child is not None:
+            child.stop()
+        return self._relaunch("after the previous call wrote more than its answer (or ended)")
 
     def close(self) -> None:
         """Stop the child and every process it started; remove its working folder."""
@@ -349,6 +390,7 @@ class Sandbox:
         try:
             loaded, _ = child.receive(started + self.load_timeout, ("loaded",))
             _validated(_load_result, loaded, result)
+            result.refused[:0] = [Refusal("left_out", p) for p in child.left_out[:20]]
         except _ChildFailure as exc:
             child.kill_tree()
             result.status, result.error = self._failure(
@@ -362,7 +404,7 @@ class Sandbox:
             child.stop()
         return result
 
-    def _call(self, driver_name, params, blobs) -> CallResult:
+    def _call(self, driver_name, params, blobs, first_try=True) -> CallResult:
         child = self._child
         self._next_id += 1
         request = {"kind": "call", "id": self._next_id, "driver": driver_name, "params": params}
@@ -374,6 +416,9 @@ class Sandbox:
             header, arrays = child.receive(deadline, ("result",), self._next_id)
             result = _validated(_call_result, header, arrays, set(blobs))
         except _ChildFailure as exc:
+            if isinstance(exc, _Stale) and first_try:
+                # a late frame of the previous call: not this call's doing, so run it again
+                return self._replace_tainted() or self._call(driver_name, params, blobs, False)
             child.kill_tree()
             status, error = self._failure(exc, "the call", self.timeout, self.cpu_seconds)
             result = CallResult(status, error=error)
@@ -441,6 +486,10 @@ class _Timeout(_ChildFailure):
 
 class _ProtocolError(_ChildFailure):
     pass
+
+
+class _Stale(_ProtocolError):
+    """A frame that answers an earlier request: written after the answer we took for it."""
 
 
 class _Died(_ChildFailure):
@@ -564,7 +613,7 @@ def _parse_npy(name: str, blob: bytes) -> np.ndarray:
         raise _ProtocolError(f"array {name!r} is not a plain numeric array")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
-    return np.ascontiguousarray(arr)
+    return np.asarray(arr, order="C")  # not ascontiguousarray: it makes a 0-d array 1-d
 
 
 def _npy_bytes(name, value) -> bytes:
@@ -575,7 +624,7 @@ def _npy_bytes(name, value) -> bytes:
         raise TypeError(f"input {name!r} has dtype {arr.dtype}; only bool, int and float arrays "
                         "can be sent")
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, np.ascontiguousarray(arr), allow_pickle=False)
+    np.lib.format.write_array(buf, np.asarray(arr, order="C"), allow_pickle=False)
     return buf.getvalue()
 
 
@@ -597,7 +646,9 @@ class _Child:
         self.workdir = tempfile.mkdtemp(prefix="scratch-cnn-sandbox-", dir=box.tmp_dir)
         fds = []
         try:
-            copy = _copy_submission(box.submission_path, Path(self.workdir))
+            self.left_out = []
+            copy = _copy_submission(box.submission_path, Path(self.workdir), self.left_out,
+                                    box.copy_siblings)
             if box.drop_privileges:
                 _chown_tree(self.workdir, NOBODY, NOBODY)
             req_r, self.req_w = os.pipe()
@@ -662,6 +713,8 @@ class _Child:
         if not isinstance(header, dict) or header.get("kind") not in kinds:
             raise _ProtocolError(f"expected a {'/'.join(kinds)} frame")
         if request_id is not None and header.get("id") != request_id:
+            if type(header.get("id")) is int and 0 < header["id"] < request_id:
+                raise _Stale("an answer to an earlier request")
             raise _ProtocolError("an answer to another request")
         listing = header.get("arrays", [])
         if not isinstance(listing, list) or len(listing) > 1000:
@@ -675,8 +728,8 @@ class _Child:
                 raise _ProtocolError("malformed array entry")
             sizes[name] = nbytes
         if sum(sizes.values()) > self.max_result_bytes:
-            raise _ProtocolError(f"{sum(sizes.values())} bytes of arrays (limit "
-                                 f"{self.max_result_bytes})")
+            raise _ProtocolError(f"{sum(sizes.values())} bytes of arrays, more than the "
+                                 f"{self.max_result_bytes / 2**20:g} MB a call may return")
         arrays = {name: _parse_npy(name, self._read_exact(n, deadline))
                   for name, n in sizes.items()}
         return header, arrays
@@ -696,6 +749,12 @@ class _Child:
                 continue
             self._wait_io(self.res_r, select.POLLIN, deadline)
         return bytes(buf)
+
+    def unsolicited(self) -> bool:
+        """Whether the child sent something (or closed its channel) while no call was made."""
+        poller = select.poll()
+        poller.register(self.res_r, select.POLLIN)
+        return bool(poller.poll(0))
 
     def _wait_io(self, fd, events, deadline):
         remaining = deadline - time.monotonic()
@@ -975,7 +1034,7 @@ def _start_frame(box: Sandbox, copy: Path, workdir: str) -> dict:
             # RLIMIT_CPU: soft per load/call, hard for the child's whole life
             "cpu_load_seconds": math.ceil(box.load_timeout) + 1,
             "cpu_seconds": box.cpu_seconds, "cpu_lifetime_seconds": box.cpu_lifetime,
-            "max_processes": MAX_PROCESSES, "uid": NOBODY, "gid": NOBODY,
+            "max_processes": box.max_processes, "uid": NOBODY, "gid": NOBODY,
             "drop_privileges": box.drop_privileges, "namespaces": box.namespaces,
             "guards": box.guards}
 
@@ -987,9 +1046,14 @@ def _child_env(workdir) -> dict:
             "MKL_NUM_THREADS": "1"}
 
 
-def _copy_submission(src: Path, workdir: Path) -> Path:
+def _copy_submission(src: Path, workdir: Path, left_out=None, siblings=True) -> Path:
     """Copy the submission into the working folder: the child never sees the original.
-    Symbolic links and special files are left out (a link could point at anything)."""
+    Symbolic links and special files are left out (a link could point at anything; we copy as
+    root): their paths, relative to the submission, are appended to `left_out`. A submission
+    that is itself a link is refused, for the same reason."""
+    if os.path.islink(src):
+        raise SubmissionError(f"{src} is a symbolic link; give the file or folder itself (the "
+                              "grader never follows links out of a submission)")
     try:
         real = Path(os.path.realpath(src))
         if not real.exists():
@@ -1002,12 +1066,20 @@ def _copy_submission(src: Path, workdir: Path) -> Path:
                 total += sum(os.lstat(os.path.join(dirpath, f)).st_size for f in filenames)
             if total > _MAX_COPY_BYTES:
                 raise SubmissionError(f"{src}: larger than {_MAX_COPY_BYTES >> 20} MB")
-            shutil.copytree(real, dest, symlinks=True, ignore=_ignore_for_copy)
+
+            def ignore(folder, names):
+                ignored = _ignore_for_copy(folder, names)
+                if left_out is not None:
+                    left_out.extend(os.path.relpath(os.path.join(folder, n), real)
+                                    for n in sorted(ignored - _JUNK))
+                return ignored
+
+            shutil.copytree(real, dest, symlinks=True, ignore=ignore)
         elif real.is_file():
             shutil.copyfile(real, dest)
             # its sibling modules too, so that `from util import im2col` works (they only run
             # if imported)
-            for sibling in sorted(real.parent.glob("*.py"))[:_MAX_SIBLINGS]:
+            for sibling in sorted(real.parent.glob("*.py"))[:_MAX_SIBLINGS] if siblings else ():
                 if sibling.name != real.name and sibling.is_file() and not sibling.is_symlink() \
                         and sibling.stat().st_size <= _MAX_SIBLING_BYTES:
                     shutil.copyfile(sibling, workdir / sibling.name)
