@@ -377,9 +377,9 @@ def test_the_parents_answers_are_not_in_the_child(tmp_path):
 
 @pytest.mark.parametrize(("strategy", "phrase"), [
     ("answer_next_request", "an answer to another request"),
-    ("garbage", "corrupted the grader's channel"),
+    ("garbage", "sent an answer the grader refused"),
     ("close", "Relu crashed the process"),
-    ("stdout_onto_channel", "corrupted the grader's channel"),
+    ("stdout_onto_channel", "sent an answer the grader refused"),
     ("channel_away", "closed its result channel"),
 ])
 def test_a_forged_or_broken_channel_loses_the_cases_it_broke(tmp_path, strategy, phrase):
@@ -446,18 +446,14 @@ def test_slow_calls_are_bounded_by_the_time_budget(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "sleep"), time_budget=2.0)
     assert report.seconds < 2.0 + 1.0 + 4.0, "budget + one call + start and stop"
     assert points(report, "Relu") < 5
-    assert "the grading time budget ran out" in text(report)
+    assert "used up its share of the grading time budget" in text(report)
 
 
-@pytest.mark.xfail(strict=True, reason="grade.py: one budget for the whole grading, so a slow "
-                   "component leaves none for the components after it (reported to the lead)")
 def test_a_slow_component_does_not_starve_the_next_one(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "sleep"), time_budget=2.0)
     assert full(report, "Affine"), text(report)
 
 
-@pytest.mark.xfail(strict=True, reason="grade.py: every distinct refused attempt becomes a line "
-                   "of the report, without bound (reported to the lead)")
 def test_a_flood_of_refused_attempts_does_not_bloat_the_report(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "refusal_flood"))
     assert len(results.gradescope(report)) < 100_000
@@ -501,8 +497,6 @@ def test_a_submission_that_is_itself_a_symbolic_link_is_refused(tmp_path):
         grade_it(link)
 
 
-@pytest.mark.xfail(strict=True, reason="grade-batch grades a file with the files beside it, "
-                   "which in a class folder are the other students' (reported to the lead)")
 def test_grade_batch_never_shows_one_student_anothers_file(tmp_path):
     cls = tmp_path / "class"
     cls.mkdir()

@@ -60,7 +60,8 @@ def fingerprint(path):
 def _grade_one(path, out_dir, args):
     """Grade in a separate process; keep its rich JSON and its terminal summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, "-m", "conformance.cli", "grade", str(path),
+    # --no-siblings: the files beside a single-file submission are other students'
+    command = [sys.executable, "-m", "conformance.cli", "grade", str(path), "--no-siblings",
                "-o", str(out_dir / "results.json"), "--format", "json"]
     for flag, value in (("--rubric", args.rubric), ("--oracle", args.oracle),
                         ("--seed", args.seed), ("--timeout", args.timeout),

@@ -27,6 +27,9 @@ def configure(parser):
     parser.add_argument("--memory", type=int, default=None, metavar="MB",
                         help="memory limit of the submission's process (default 1024)")
     parser.add_argument("-q", "--quiet", action="store_true", help="no summary on the terminal")
+    parser.add_argument("--no-siblings", action="store_true",
+                        help="for a single file, do not copy the .py files beside it (when the "
+                             "folder holds other students' files)")
 
 
 def fail(message):
@@ -57,7 +60,8 @@ def run(args):
 
     try:
         report = grade(args.submission, rubric, oracle=args.oracle, seed=args.seed,
-                       timeout=args.timeout, memory_mb=args.memory, progress=progress)
+                       timeout=args.timeout, memory_mb=args.memory, progress=progress,
+                       copy_siblings=not args.no_siblings)
     except (SandboxError, RuntimeError, ValueError) as exc:
         return fail(str(exc))
     if args.output:

@@ -19,8 +19,11 @@ from .sandbox import Sandbox
 
 DRIVERS = Path(__file__).resolve().parent.parent / "drivers.py"
 # Outcomes after which the rest of a component's cases are not run: the answer would be the
-# same, and a submission that hangs must not cost minutes per case.
+# same, and a submission that hangs must not cost minutes per case. (A crash costs only a
+# restart, and may hit some inputs only, so it stops nothing; each component's share of the
+# time budget bounds what repeated crashes can cost.)
 _STOP_AFTER = ("timeout", "memory")
+_MAX_REFUSALS = 30  # distinct refused attempts listed in a report; the rest are counted
 
 
 @dataclass
@@ -84,6 +87,7 @@ class GradeReport:
     output_excerpt: str = ""
     wall_time: float = 0.0
     calls: int = 0
+    refusals_dropped: int = 0
 
     @property
     def score(self):
@@ -144,8 +148,11 @@ def _tests_for(component, hidden, points, rubric):
 
 
 def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memory_mb=None,
-          progress=None):
-    """Grade `submission` (a .py file, notebook, Markdown export or folder)."""
+          progress=None, copy_siblings=True):
+    """Grade `submission` (a .py file, notebook, Markdown export or folder).
+
+    copy_siblings: for a single file, the .py files beside it are its helper modules; off
+    where the folder holds other students' files (grade-batch)."""
     rubric = rubric or Rubric()
     started = time.monotonic()
     hidden_seed = seed if seed is not None else _secret_seed()
@@ -162,17 +169,23 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
     # from making the grader allocate gigabytes.
     with Sandbox(submission, DRIVERS, timeout=timeout or rubric.timeout,
                  memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry, names=names,
-                 max_result_bytes=64 << 20) as box:
+                 max_result_bytes=64 << 20, copy_siblings=copy_siblings) as box:
         load = box.start()
         report.load_messages = load.messages()
         report.output_excerpt = load.output
-        for name, hidden, cases in prepared:
+        deadline = started + rubric.time_budget
+        for i, (name, hidden, cases) in enumerate(prepared):
             if progress:
                 progress(name, hidden)
             tests = _tests_for(name, hidden, rubric.points[name], rubric)
             report.tests += tests.values()
+            # each component gets a fair share of the time left, so a slow one cannot
+            # starve those after it; what it does not use carries forward
+            share = (deadline - time.monotonic()) / (len(prepared) - i)
             _run_component(box, name, cases, tests, policy, aliases, hidden, report,
-                           started + rubric.time_budget)
+                           time.monotonic() + share)
+    if report.refusals_dropped:
+        report.refused.append(f"... and {report.refusals_dropped} more refused attempts")
     for test in report.tests:
         _score(test, rubric)
     report.wall_time = time.monotonic() - started
@@ -192,15 +205,15 @@ def _run_component(box, name, cases, tests, policy, aliases, hidden, report, dea
     stopped = None
     for case, inputs, expected in cases:
         if not stopped and time.monotonic() > deadline:
-            stopped = ("the grading time budget ran out (every call was slow); the remaining "
-                       "cases were not run")
+            stopped = (f"{name} used up its share of the grading time budget (its calls were "
+                       f"slow); the remaining cases were not run")
         if stopped:
             _record_not_run(case, tests, stopped)
             continue
         params = {**case.params, "aliases": aliases} if aliases else case.params
         call = box.call(component.driver, params, inputs)
         report.calls += 1
-        report.refused += [r.message for r in call.refused if r.message not in report.refused]
+        _note_refusals(report, call.refused)
         outcome = _outcome(call)
         if expected is None and not case.error:
             expected = component.expected_from_actual(case.params, inputs, outcome.outputs)
@@ -211,6 +224,16 @@ def _run_component(box, name, cases, tests, policy, aliases, hidden, report, dea
         if outcome.status in _STOP_AFTER or (outcome.status == "contract"
                                              and "not found" in outcome.error_message):
             stopped = outcome.describe_error(name)
+
+
+def _note_refusals(report, refused):
+    for refusal in refused:
+        if refusal.message in report.refused:
+            continue
+        if len(report.refused) < _MAX_REFUSALS:
+            report.refused.append(refusal.message)
+        else:
+            report.refusals_dropped += 1
 
 
 def _record(case, inputs, checks, outcome, tests):

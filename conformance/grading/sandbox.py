@@ -634,6 +634,27 @@ def _npy_bytes(name, value) -> bytes:
 
 _LIVE_CHILDREN: set = set()  # pids of sandbox children of this process: never "escaped" ones
 _LIVE_LOCK = threading.Lock()
+_WORKDIR_PREFIX = "scratch-cnn-sandbox-"
+_SWEPT = set()
+
+
+def _sweep_stale_workdirs(tmp_dir):
+    """Remove the working folders of graders that died without cleaning up (SIGKILL): each
+    folder's name carries its grader's pid. Done once per folder per process."""
+    folder = Path(tmp_dir or tempfile.gettempdir())
+    if folder in _SWEPT:
+        return
+    _SWEPT.add(folder)
+    for entry in folder.glob(f"{_WORKDIR_PREFIX}*"):
+        owner = entry.name[len(_WORKDIR_PREFIX):].split("-", 1)[0]
+        if not owner.isdigit() or int(owner) == os.getpid():
+            continue
+        try:
+            os.kill(int(owner), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry, ignore_errors=True)
+        except PermissionError:
+            pass  # alive, someone else's
 
 
 class _Child:
@@ -643,7 +664,9 @@ class _Child:
         self.max_result_bytes = box.max_result_bytes
         self.uid = None
         _become_subreaper()
-        self.workdir = tempfile.mkdtemp(prefix="scratch-cnn-sandbox-", dir=box.tmp_dir)
+        _sweep_stale_workdirs(box.tmp_dir)
+        self.workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-",
+                                        dir=box.tmp_dir)
         fds = []
         try:
             self.left_out = []
