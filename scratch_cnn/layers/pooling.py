@@ -61,7 +61,7 @@ class Pooling(_Pool2d):
 
     def backward(self, dout):
         dout = self._dout(dout)
-        return _kernels.max_pool_backward(dout, self.arg_max, self.x.shape, *self._geometry)
+        return _kernels.max_pool_backward(dout, self.arg_max, self.x, *self._geometry)
 
 
 class AvgPooling(_Pool2d):

@@ -82,8 +82,14 @@ class Network:
         """Backpropagation: the gradient of the loss for every entry of params."""
         self.loss(x, t, train_flg)
         dout = self.last_layer.backward(1)
-        for layer in reversed(self.layers.values()):
+        layers = list(self.layers.values())
+        for layer in reversed(layers[1:]):
             dout = layer.backward(dout)
+        first = layers[0]
+        if getattr(first, "skips_input_grad", False):
+            first.backward(dout, input_grad=False)  # nobody needs the input's gradient
+        else:
+            first.backward(dout)
         return {key: getattr(self.layers[name], attr)
                 for key, (name, attr) in self._grad_sources.items()}
 
