@@ -2,6 +2,8 @@
 
 import math
 
+import numpy as np
+
 from .._checks import as_float, float_dtype, numeric_array, require_forward, same_shape
 
 
@@ -45,5 +47,6 @@ class Affine:
         dout = same_shape(dout, out_shape, "Affine.backward").reshape(-1, self.W.shape[1])
         dout = as_float(dout, self._rows.dtype)
         self.dW = self._rows.T @ dout
-        self.db = dout.sum(axis=0)
+        # a sum over the batch: accumulated in float64, as the float32 rounding adds up
+        self.db = dout.sum(axis=0, dtype=np.float64).astype(dout.dtype)
         return (dout @ as_float(self.W, self._rows.dtype).T).reshape(self.x.shape)

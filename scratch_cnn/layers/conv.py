@@ -1,5 +1,7 @@
 """The convolution layer."""
 
+import numpy as np
+
 from .. import _kernels
 from .._checks import as_float, float_dtype, numeric_array, require_forward, same_shape
 from ..functional import geometry
@@ -55,7 +57,9 @@ class Convolution:
         dout = same_shape(dout, (self.x.shape[0], self.W.shape[0]) + out_hw,
                           "Convolution.backward")
         dtype = self._x.dtype
-        dx, self.dW, self.db = _kernels.conv_backward(self._x, as_float(self.W, dtype),
-                                                      as_float(dout, dtype), stride, pad, out_hw,
-                                                      need_dx=input_grad)
+        dout = as_float(dout, dtype)
+        dx, self.dW, self.db = _kernels.conv_backward(self._x, as_float(self.W, dtype), dout,
+                                                      stride, pad, out_hw, need_dx=input_grad)
+        if dtype == np.float32:  # db sums N*OH*OW terms: accumulate them in float64
+            self.db = dout.sum(axis=(0, 2, 3), dtype=np.float64).astype(dtype)
         return dx
