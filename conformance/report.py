@@ -76,7 +76,14 @@ class MatrixReporter:
         message = str(report.longrepr) if report.failed else ""
         outcome = "known" if hasattr(report, "wasxfail") else report.outcome
         results = self.components.setdefault(component, ComponentResults(component))
-        results.add(props.get("case", report.nodeid), props.get("params", {}), outcome,
+        case_id = props.get("case", report.nodeid)
+        try:
+            case = catalog.find(case_id)
+            params, props["invalid_input"] = case.params, bool(case.error)
+        except KeyError:  # random shapes, or an error outside any case
+            params = props.get("params", {})
+        results.add(case_id, {k: v for k, v in params.items()
+                              if isinstance(v, (int, float, str))}, outcome,
                     props.get("behaviour", report.when), message, props)
 
     def pytest_terminal_summary(self, terminalreporter):

@@ -19,12 +19,14 @@ def cases(component=None, grid="full", invalid=None):
             if invalid is None or bool(case.error) == invalid]
 
 
+_INDEX = {}
+
+
 def find(case_id):
-    component = case_id.split("-", 1)[0]
-    if component in COMPONENTS:
-        for case in COMPONENTS[component].cases:
-            if case.id == case_id:
-                return case
+    if not _INDEX:
+        _INDEX.update((c.id, c) for component in COMPONENTS.values() for c in component.cases)
+    if case_id in _INDEX:
+        return _INDEX[case_id]
     raise KeyError(f"no case named {case_id!r}; list them with `scratch-cnn repro --list`")
 
 
