@@ -1,7 +1,8 @@
 """Adversarial submissions graded end to end, through `grade()` and `scratch-cnn grade`.
 
-Each submission in grading_fixtures/adversarial/ is a correct one (honest_cnn.py) with one
-attack injected into one component, most often Relu. Graded with a small rubric (Relu first,
+Each submission in grading_fixtures/adversarial/ is a correct one (honest_cnn.py: the book-style
+example, conformance/examples/submission/cnn.py, copied under that name) with one attack
+injected into one component, most often Relu. Graded with a small rubric (Relu first,
 then Affine), each must come out as the issue requires: the attacked component loses its points
 (or, where the attack is harmless, keeps exactly the honest score), Affine keeps full points,
 the report says what happened in plain words, and nothing is left running or lying around.
@@ -32,6 +33,12 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
 
 FIXTURES = Path(__file__).parent / "grading_fixtures" / "adversarial"
 CHECKOUT = Path(__file__).resolve().parents[1]
+HONEST = CHECKOUT / "conformance" / "examples" / "submission" / "cnn.py"
+
+
+def fixture(name):
+    """A fixture file; honest_cnn.py is the correct example itself, not a copy to keep."""
+    return HONEST if name == "honest_cnn.py" else FIXTURES / name
 MARKER = "adv-marker-4711"  # in the command line of any process an attack starts
 IS_ROOT = os.geteuid() == 0
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="the OS-level defences need root")
@@ -126,7 +133,7 @@ def submission(tmp_path, attack, strategy="", files=("honest_cnn.py",), **config
     folder = tmp_path / "submission"
     folder.mkdir()
     for name in (attack, *files):
-        shutil.copy(FIXTURES / name, folder / name)
+        shutil.copy(fixture(name), folder / name)
     settings = {"STRATEGY": strategy, "MARKER": MARKER, "CHECKOUT": str(CHECKOUT),
                 "PLANTED": str(ROOT / "plant"), "OUT_DIR": str(tmp_path / "out"),
                 "LAST_CALL": RELU_CASES, **config}
@@ -169,7 +176,7 @@ def text(report):
 @pytest.fixture(scope="module")
 def honest():
     """What the honest submission earns, component by component (all of it)."""
-    report = grade(FIXTURES / "honest_cnn.py", rubric(), seed=1)
+    report = grade(HONEST, rubric(), seed=1)
     assert report.score == report.max_score == 15, text(report)
     return report.components()
 
@@ -472,7 +479,7 @@ def test_filling_the_disk_stops_at_the_working_folders_cap(tmp_path):
 def test_symbolic_links_in_a_folder_are_left_out_and_said(tmp_path):
     folder = tmp_path / "hw"
     folder.mkdir()
-    shutil.copy(FIXTURES / "honest_cnn.py", folder)
+    shutil.copy(HONEST, folder / "honest_cnn.py")
     (folder / "cnn.py").write_text(
         "from honest_cnn import *\n"
         "try:\n"
@@ -500,7 +507,7 @@ def test_a_submission_that_is_itself_a_symbolic_link_is_refused(tmp_path):
 def test_grade_batch_never_shows_one_student_anothers_file(tmp_path):
     cls = tmp_path / "class"
     cls.mkdir()
-    shutil.copy(FIXTURES / "honest_cnn.py", cls / "alice.py")
+    shutil.copy(HONEST, cls / "alice.py")
     (cls / "bob.py").write_text("from alice import *  # a classmate's file, beside mine\n")
     rubric_file = tmp_path / "rubric.toml"
     rubric_file.write_text('hidden = false\ntimeout = 1\n[points]\nRelu = 5\n')
@@ -530,7 +537,7 @@ def test_a_notebook_whose_cells_attack_still_earns_what_its_code_earns(tmp_path,
          "execution_count": i} for i, c in enumerate(cells, 1)]}
     folder = tmp_path / "nb"
     folder.mkdir()
-    shutil.copy(FIXTURES / "honest_cnn.py", folder)
+    shutil.copy(HONEST, folder / "honest_cnn.py")
     (folder / "hw.ipynb").write_text(json.dumps(nb))
     report = grade_it(folder / "hw.ipynb")
     assert_harmless(report, honest,
@@ -545,7 +552,7 @@ def test_test_files_and_conftest_in_a_folder_never_run(tmp_path, honest):
     marker = tmp_path / "executed"
     folder = tmp_path / "hw"
     (folder / "tests").mkdir(parents=True)
-    shutil.copy(FIXTURES / "honest_cnn.py", folder)
+    shutil.copy(HONEST, folder / "honest_cnn.py")
     (folder / "cnn.py").write_text("from honest_cnn import *\n")
     evil = (f"open({str(marker)!r}, 'w').write(__file__)\n"
             "class Relu:\n    pass\n"
