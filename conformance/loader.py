@@ -29,7 +29,7 @@ import types
 from dataclasses import asdict, dataclass, field
 
 __all__ = ["CONTRACT_NAMES", "LoadReport", "SubmissionError", "UnitReport",
-           "extract_markdown_cells", "load_submission"]
+           "extract_markdown_cells", "load_submission", "lost_names"]
 
 # The book's API that the grader looks for (DESIGN.md, "The contract a submission meets").
 CONTRACT_NAMES = frozenset({"im2col", "col2im", "Convolution", "Pooling", "Relu", "Affine",
@@ -70,6 +70,7 @@ class UnitReport:
     reason: str | None = None       # why it was skipped
     error: dict | None = None       # {"type", "message", "line", "text"}
     skipped_lines: list = field(default_factory=list)  # [{"line", "text", "reason"}]
+    lost: list = field(default_factory=list)  # contract names this unit defines but never ran to
 
     def where(self) -> str:
         """'notes.md, cell 3 (In [4], line 87)' for messages."""
@@ -113,11 +114,21 @@ class LoadReport:
             elif u.status != "ran":
                 e = u.error or {}
                 at = f" at line {e['line']}" if e.get("line") else ""
-                lines.append(f"{u.where()}: {e.get('type')}{at}: {e.get('message')}")
+                lines.append(f"{u.where()}: {e.get('type')}{at}: {e.get('message')}"
+                             + lost_names(u.lost))
         lines += [f"{s['file']}: not executed ({s['reason']})" for s in self.skipped_files]
         if self.missing:
             lines.append("not defined: " + ", ".join(self.missing))
         return "\n".join(lines + list(self.notes))
+
+
+def lost_names(names) -> str:
+    """'; so Relu and Affine, defined in it, do not exist' (a failed cell's consequence)."""
+    if not names:
+        return ""
+    listed = ", ".join(f"`{n}`" for n in names)
+    verb = "does" if len(names) == 1 else "do"
+    return f"; so {listed}, defined in it, {verb} not exist"
 
 
 def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
@@ -169,10 +180,14 @@ def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
                 report.units.append(unit)
                 if code is not None:
                     _run_unit(unit, code, file, module, cell_timeout)
+                    if unit.status in ("raised", "timeout"):
+                        unit.lost = sorted(_bound_at_top_level(ast.parse(code).body))
     finally:
         os.chdir(cwd)
     report.defined = [n for n in names if hasattr(module, n)]
     report.missing = [n for n in names if not hasattr(module, n)]
+    for unit in report.units:  # what a failed cell would have defined, and nothing else did
+        unit.lost = [n for n in unit.lost if n in report.missing]
     if kind == "folder" and not plan:
         report.notes.append("no file in the folder defines any of: " + ", ".join(names))
     return report

@@ -29,6 +29,7 @@ def test_seed_notes_get_a_report_that_names_each_problem(seed_notes, capsys):
     assert main(["grade", str(seed_notes), "--seed", "1"]) == 0
     out = capsys.readouterr().out
     assert "cannot import name 'OrderDict' from 'collections'" in out
+    assert "so `SimpleConvNet`, defined in it, does not exist" in out
     assert "`im2col` returned None" in out
     assert "`col2im` not found" in out
     assert "`Relu` not found" in out and "`SimpleConvNet` not found" in out

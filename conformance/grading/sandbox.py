@@ -185,6 +185,8 @@ class LoadResult:
 
     def messages(self) -> list:
         """Plain sentences for the student's report."""
+        from ..loader import lost_names
+
         lines = [str(self.error)] if self.error else []
         for unit in self.report.get("units", []):
             where = unit.get("file", "?") + (f", cell {unit['cell']}" if unit.get("cell") else "")
@@ -193,7 +195,9 @@ class LoadResult:
             elif unit.get("status") != "ran":
                 e = unit.get("error") or {}
                 at = f" at line {e['line']}" if e.get("line") else ""
-                lines.append(f"{where}: {e.get('type')}{at}: {e.get('message')}")
+                lost = [n for n in unit.get("lost", []) if isinstance(n, str)]
+                lines.append(f"{where}: {e.get('type')}{at}: {e.get('message')}"
+                             + lost_names(lost))
         lines += [r.message for r in self.refused]
         if self.report.get("missing"):
             lines.append("not defined: " + ", ".join(map(str, self.report["missing"])))
