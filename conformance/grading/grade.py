@@ -37,7 +37,7 @@ class TestResult:
     score: float = 0.0
     cases: int = 0
     passed: int = 0
-    failures: list = field(default_factory=list)  # (input size, message)
+    failures: list = field(default_factory=list)  # (input size, case id, message)
     hints: dict = field(default_factory=dict)  # variant name -> failing cases it explains
     notes: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # contract problems, crashes: plain words
@@ -51,7 +51,7 @@ class TestResult:
 
     @property
     def ok(self):
-        return self.cases > 0 and self.passed == self.cases
+        return self.passed == self.cases
 
     def feedback(self):
         """What the student reads: the problem in words, then the evidence."""
@@ -70,7 +70,8 @@ class TestResult:
             lines.append(min(self.failures)[2])
         lines += [f"Note: {n}" for n in self.notes]
         if self.ok and not self.notes:
-            lines.append(f"All {self.cases} cases pass.")
+            lines.append(f"All {self.cases} cases pass." if self.cases else
+                         "No case of this test is graded by this rubric.")
         return "\n".join(lines)
 
 
