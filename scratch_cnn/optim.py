@@ -85,14 +85,17 @@ class Momentum(Optimizer):
         self.lr, self.momentum = lr, momentum
         self.v = None
 
-    def _step(self, key, param, grad):
+    def _velocity(self, key, param, grad):
         v = self._state("v", key, param)
         v *= self.momentum
         v += grad
-        param -= self.lr * v
+        return v
+
+    def _step(self, key, param, grad):
+        param -= self.lr * self._velocity(key, param, grad)
 
 
-class Nesterov(Optimizer):
+class Nesterov(Momentum):
     """torch's SGD(momentum, nesterov=True): v = momentum * v + g; p -= lr * (g + momentum * v).
 
     The book's Nesterov (after Sutskever's reformulation) uses
@@ -100,14 +103,8 @@ class Nesterov(Optimizer):
     same method written for the look-ahead parameters, and gives different iterates.
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
-        self.lr, self.momentum = lr, momentum
-        self.v = None
-
     def _step(self, key, param, grad):
-        v = self._state("v", key, param)
-        v *= self.momentum
-        v += grad
+        v = self._velocity(key, param, grad)
         param -= self.lr * (grad + self.momentum * v)
 
 
