@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import ctypes
+import importlib.machinery
 import importlib.util
 import io
 import json
@@ -1163,15 +1164,23 @@ def _public_functions(path: Path) -> frozenset:
 
 
 def _module_dirs(name: str) -> set:
-    """Where a module lives, found without importing it (only its parent packages)."""
+    """Every copy of a module the child could import, found without importing it: the one
+    this process would import, and any other on the interpreter's own path (a package
+    installed in site-packages while this process imports the checkout's, for instance)."""
     top, _, rest = name.partition(".")
+    specs = []
     try:
-        spec = importlib.util.find_spec(top)
+        specs.append(importlib.util.find_spec(top))
     except (ImportError, ValueError):
-        return set()
-    if spec is None:
-        return set()
-    places = list(spec.submodule_search_locations or []) or [spec.origin]
+        pass
+    for entry in dict.fromkeys(p for p in sys.path if p and os.path.isdir(p)):
+        try:
+            specs.append(importlib.machinery.PathFinder.find_spec(top, [entry]))
+        except (ImportError, ValueError):
+            continue
+    places = []
+    for spec in filter(None, specs):
+        places += list(spec.submodule_search_locations or []) or [spec.origin]
     if rest:
         places = [os.path.join(p, *rest.split(".")) for p in places if p]
         places += [p + ".py" for p in places]
