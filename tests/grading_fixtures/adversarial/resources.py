@@ -43,8 +43,8 @@ class Relu(honest_cnn.Relu):
         if STRATEGY == "thread" and last:
             try:
                 threading.Thread(target=hog, daemon=True).start()
-            except RuntimeError:
-                pass  # refused: answer anyway
+            except (RuntimeError, PermissionError):  # no thread left (3.10-3.12), or the
+                pass  # audit hook refused it (3.13): either way, answer anyway
         elif STRATEGY == "atexit":
             atexit.register(forever)
         elif STRATEGY == "del_loop" and last:
