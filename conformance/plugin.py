@@ -96,9 +96,15 @@ def pytest_generate_tests(metafunc):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the tests of one case back to back, so each case is computed once per worker."""
+    """Run the tests of one case back to back, so each case is computed once per worker.
+    The random-shapes tests run only when asked for (--random-shapes SECONDS)."""
     if session_of(config) is None:
         return
+    if not config.getoption("random_shapes"):
+        chosen = [i for i in items if i.module.__name__ != "conformance.test_random_shapes"]
+        if len(chosen) != len(items):
+            config.hook.pytest_deselected(items=[i for i in items if i not in chosen])
+            items[:] = chosen
     order = {}
     for item in items:
         case = getattr(item, "callspec", None) and next(iter(item.callspec.params.values()), None)
