@@ -26,6 +26,7 @@ from scratch_cnn import (
     Relu,
     Sigmoid,
 )
+from tests.helpers import central_difference
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -133,20 +134,6 @@ def build(case, dtype, seed=0):
 
 def param_names(layer):
     return getattr(layer, "param_names", ())
-
-
-def central_difference(f, a, h=1e-6):
-    """d f() / d a, perturbing a in place (f closes over a, or over a layer holding it)."""
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        original = a[idx]
-        a[idx] = original + h
-        f_plus = f()
-        a[idx] = original - h
-        f_minus = f()
-        a[idx] = original
-        grad[idx] = (f_plus - f_minus) / (2 * h)
-    return grad
 
 
 # --- gradients -------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from scratch_cnn import SGD, AlexNet, DeepConvNet, LeNet, SimpleConvNet, SoftmaxWithLoss
+from tests.helpers import central_difference
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -196,19 +197,6 @@ def test_gradient_has_the_keys_shapes_and_dtypes_of_params(name):
     for key, grad in grads.items():
         assert grad.shape == net.params[key].shape, key
         assert grad.dtype == net.params[key].dtype, key
-
-
-def central_difference(f, a, h=1e-6):
-    grad = np.zeros_like(a)
-    for idx in np.ndindex(a.shape):
-        original = a[idx]
-        a[idx] = original + h
-        plus = f()
-        a[idx] = original - h
-        minus = f()
-        a[idx] = original
-        grad[idx] = (plus - minus) / (2 * h)
-    return grad
 
 
 @pytest.mark.parametrize("name", NETS)
