@@ -34,12 +34,13 @@ The audit hook runs in the submission's own interpreter, so a determined submiss
 and disable it (frame walking, sys.modules["__main__"]); it reports and refuses what a naive one
 tries. What must hold against any submission is outside its reach: the parent's judgement, the
 namespaces, the user and the resource limits.
+
+Process trees and output draining live in processes.py; the child's side in child.py.
 """
 
 from __future__ import annotations
 
 import ast
-import ctypes
 import importlib.machinery
 import importlib.util
 import io
@@ -53,7 +54,6 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import weakref
 from dataclasses import dataclass, field
@@ -61,6 +61,15 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISREG
 
 import numpy as np
+
+from .processes import (
+    LIVE_CHILDREN,
+    LIVE_LOCK,
+    OutputCapture,
+    become_subreaper,
+    kill_tree,
+    proc_stat,
+)
 
 __all__ = ["CallResult", "ErrorInfo", "LoadResult", "Refusal", "Sandbox", "SandboxError",
            "SubmissionError", "DEFAULT_FORBIDDEN_MODULES", "describe_refusal"]
@@ -637,8 +646,6 @@ def _npy_bytes(name, value) -> bytes:
 # One child process
 
 
-_LIVE_CHILDREN: set = set()  # pids of sandbox children of this process: never "escaped" ones
-_LIVE_LOCK = threading.Lock()
 _WORKDIR_PREFIX = "scratch-cnn-sandbox-"
 _SWEPT = set()
 
@@ -668,7 +675,7 @@ class _Child:
     def __init__(self, box: Sandbox):
         self.max_result_bytes = box.max_result_bytes
         self.uid = None
-        _become_subreaper()
+        become_subreaper()
         _sweep_stale_workdirs(box.tmp_dir)
         self.workdir = tempfile.mkdtemp(prefix=f"{_WORKDIR_PREFIX}{os.getpid()}-",
                                         dir=box.tmp_dir)
@@ -697,11 +704,11 @@ class _Child:
             raise
         for fd in (req_r, res_w, out_w):
             os.close(fd)
-        with _LIVE_LOCK:
-            _LIVE_CHILDREN.add(self.proc.pid)
-        info = _stat(self.proc.pid)
+        with LIVE_LOCK:
+            LIVE_CHILDREN.add(self.proc.pid)
+        info = proc_stat(self.proc.pid)
         self.start_ticks = info.start if info else 0
-        self.capture = _OutputCapture(out_r, box.output_limit)
+        self.capture = OutputCapture(out_r, box.output_limit)
         os.set_blocking(self.req_w, False)
         os.set_blocking(self.res_r, False)
         self.stopped = False
@@ -802,11 +809,11 @@ class _Child:
 
     # -- limits and processes
     def cpu_used(self) -> float:
-        info = _stat(self.proc.pid)
+        info = proc_stat(self.proc.pid)
         return info.cpu_seconds if info else 0.0
 
     def kill_tree(self):
-        _kill_tree(self.proc, self.start_ticks, self.uid)
+        kill_tree(self.proc, self.start_ticks, self.uid)
 
     def stop(self, graceful=False):
         """Kill everything, reap it, drain the output, close the pipes, delete the folder."""
@@ -821,230 +828,12 @@ class _Child:
             except (_ChildFailure, subprocess.TimeoutExpired):
                 pass
         self.kill_tree()
-        with _LIVE_LOCK:
-            _LIVE_CHILDREN.discard(self.proc.pid)
+        with LIVE_LOCK:
+            LIVE_CHILDREN.discard(self.proc.pid)
         self.capture.close()
         for fd in (self.req_w, self.res_r):
             os.close(fd)
         _remove_tree(self.workdir)
-
-
-# ---------------------------------------------------------------------------------------------
-# Output draining
-
-
-class _OutputCapture:
-    """Drains the child's stdout+stderr in a thread, keeping the first and last `limit` bytes.
-
-    All reading happens under a lock, so `sync()` from the caller's thread returns only when
-    everything written before it was counted; a flood is read in bounded slices and never
-    blocks the caller for long or grows memory.
-    """
-
-    def __init__(self, fd, limit):
-        self.fd, self.limit = fd, limit
-        os.set_blocking(fd, False)
-        self.lock = threading.Lock()
-        self.head, self.tail = bytearray(), bytearray()
-        self.total, self.eof = 0, False
-        self.thread = threading.Thread(target=self._run, name="sandbox-output", daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        poller = select.poll()
-        poller.register(self.fd, select.POLLIN)
-        while not self.eof:
-            poller.poll(1000)  # also wakes on hang-up (end of file)
-            self.sync()
-
-    def sync(self, budget=16 << 20):
-        with self.lock:
-            while budget > 0 and not self.eof:
-                try:
-                    chunk = os.read(self.fd, 1 << 20)
-                except BlockingIOError:
-                    return
-                except OSError:
-                    chunk = b""
-                if not chunk:
-                    self.eof = True
-                    return
-                budget -= len(chunk)
-                self.total += len(chunk)
-                if len(self.head) < self.limit:
-                    self.head += chunk[: self.limit - len(self.head)]
-                self.tail += chunk
-                if len(self.tail) > self.limit:
-                    del self.tail[: len(self.tail) - self.limit]
-
-    def mark(self) -> int:
-        with self.lock:
-            return self.total
-
-    def since(self, mark) -> tuple:
-        """(text printed since `mark`, at most `limit` bytes of it: the end; bytes in all)."""
-        with self.lock:
-            n = self.total - mark
-            kept = bytes(self.tail[len(self.tail) - min(n, len(self.tail)):]) if n else b""
-        text = kept.decode("utf-8", "replace")
-        if n > len(kept):
-            text = f"[... {n - len(kept)} earlier bytes not kept ...]\n" + text
-        return text, n
-
-    def text(self) -> str:
-        with self.lock:
-            rest = self.total - len(self.head)  # bytes after the head
-            if rest <= len(self.tail):
-                data = bytes(self.head) + bytes(self.tail[len(self.tail) - rest:])
-                return data.decode("utf-8", "replace")
-            middle = rest - len(self.tail)
-            return (self.head.decode("utf-8", "replace") + f"\n[... {middle} bytes omitted ...]\n"
-                    + self.tail.decode("utf-8", "replace"))
-
-    def close(self):
-        self.thread.join(timeout=2)
-        if not self.thread.is_alive():  # else a stray writer holds the pipe: leave the fd be
-            os.close(self.fd)
-
-
-# ---------------------------------------------------------------------------------------------
-# Process trees
-
-
-@dataclass
-class _ProcInfo:
-    pid: int
-    ppid: int
-    sid: int
-    state: str
-    start: int
-    cpu_seconds: float
-
-
-_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _stat(pid) -> _ProcInfo | None:
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    fields = data[data.rindex(b")") + 2:].split()  # the command name may contain spaces
-    return _ProcInfo(pid=pid, ppid=int(fields[1]), sid=int(fields[3]), state=fields[0].decode(),
-                     start=int(fields[19]),
-                     cpu_seconds=(int(fields[11]) + int(fields[12])) / _CLOCK_TICKS)
-
-
-def _real_uid(pid):
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("Uid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        return None
-    return None
-
-
-def _sandbox_processes(child_pid, child_start, child_uid) -> dict:
-    """pid -> start time of every live process that belongs to this sandbox child.
-
-    That is the child, everything in its session, and every process reparented to us (we are a
-    subreaper) that left our session after the child started, runs as the child's uid (when it
-    is not ours) and is no other sandbox's child; then all their descendants.
-    """
-    table = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            info = _stat(int(name))
-            if info is not None:
-                table[info.pid] = info
-    me, my_sid = os.getpid(), os.getsid(0)
-    with _LIVE_LOCK:
-        others = _LIVE_CHILDREN - {child_pid}
-    roots = {child_pid} if child_pid in table and table[child_pid].start == child_start else set()
-    roots |= {p for p, i in table.items() if i.sid == child_pid}
-    for p, i in table.items():
-        if i.ppid == me and p not in others and p != child_pid and i.sid != my_sid \
-                and i.start >= child_start \
-                and (child_uid in (None, os.getuid()) or _real_uid(p) == child_uid):
-            roots.add(p)
-    children = {}
-    for p, i in table.items():
-        children.setdefault(i.ppid, []).append(p)
-    found, todo = {}, list(roots)
-    while todo:
-        p = todo.pop()
-        if p in found or p == me or p in others:
-            continue
-        found[p] = table[p]
-        todo.extend(children.get(p, []))
-    return found
-
-
-def _kill_tree(proc, child_start, child_uid, patience=5.0):
-    """SIGKILL the child and all its descendants until none is left; reap what is ours."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the child's process group, in one go
-    except (ProcessLookupError, PermissionError):
-        pass
-    deadline = time.monotonic() + patience
-    while True:
-        found = _sandbox_processes(proc.pid, child_start, child_uid)
-        alive = {p: i for p, i in found.items() if i.state not in ("Z", "X")}
-        for pid, info in alive.items():
-            _kill(pid, info.start)
-        for pid, info in found.items():  # reap zombies reparented to us (not the Popen child)
-            if info.ppid == os.getpid() and pid != proc.pid:
-                try:
-                    os.waitpid(pid, os.WNOHANG)
-                except ChildProcessError:
-                    pass
-        if not alive or time.monotonic() > deadline:
-            break
-        time.sleep(0.005)
-    try:
-        proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-    except subprocess.TimeoutExpired:
-        pass
-
-
-def _kill(pid, start):
-    """SIGKILL pid, but only if it is still the process that started at `start`."""
-    try:
-        fd = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        fd = None
-    try:
-        info = _stat(pid)
-        if info is None or info.start != start:
-            return  # gone, or the pid was reused by an unrelated process
-        if fd is not None:
-            signal.pidfd_send_signal(fd, signal.SIGKILL)
-        else:
-            os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    finally:
-        if fd is not None:
-            os.close(fd)
-
-
-_SUBREAPER_DONE = False
-
-
-def _become_subreaper():
-    """Make this process the reaper of its orphaned descendants (Linux; best effort), so that
-    a submission's double-forked, setsid()ed daemon is reparented to us and can be found."""
-    global _SUBREAPER_DONE
-    if _SUBREAPER_DONE or not sys.platform.startswith("linux"):
-        return
-    _SUBREAPER_DONE = True
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
-    except (OSError, AttributeError):
-        pass
 
 
 # ---------------------------------------------------------------------------------------------
