@@ -1,0 +1,135 @@
+"""Known wrong answers: what the book's code (divergences.toml) and the usual student bugs
+output on a case's inputs. When an implementation fails and its output matches one of these,
+the feedback names it; when the rubric accepts a book behaviour, a match to it passes.
+
+Each variant predicts some outputs from the inputs and the correct answer. It is only used as
+evidence where its prediction differs from the correct answer, and every bug variant has a
+buggy implementation in tests/ that it must name (and a correct one it must not).
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import compare, divergences
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    component: str
+    predict: object  # (p, a, e) -> {output: array or [alternatives], "error": regex} or None
+    hint: str = ""  # for bugs; book differences take theirs from divergences.toml
+    requires: tuple = ()  # outputs that must be right before this variant counts as evidence
+
+
+REGISTRY = {}
+
+
+def variant(component, name, hint="", requires=()):
+    def register(predict):
+        REGISTRY.setdefault(component, []).append(
+            Variant(name, component, predict, hint, tuple(requires)))
+        return predict
+    return register
+
+
+def hint_only(component, name, hint):
+    """A known mistake the drivers recognise from the contract (e.g. a parameter shape)."""
+    variant(component, name, hint)(lambda p, a, e: None)
+
+
+def hint(name, component):
+    for v in REGISTRY.get(component, []):
+        if v.name == name and v.hint:
+            return v.hint
+    return divergences.hint(name)
+
+
+def matching(case, inputs, expected, outputs, keys, names=None):
+    """Names of the variants whose prediction for every one of `keys` they predict matches
+    the implementation's outputs (and differs from the correct answer)."""
+    rtol, atol = compare.tolerance(case)
+    found = []
+    requirements = {v.name: v.requires for v in REGISTRY.get(case.component, [])}
+    for name, predicted in _predictions(case, inputs, expected).items():
+        if names is not None and name not in names:
+            continue
+        shared = [k for k in keys if k in predicted]
+        if not shared:
+            continue
+        if not all(k in outputs and compare.close(outputs[k], expected[k], rtol, atol)
+                   for k in requirements.get(name, ())):
+            continue  # e.g. an accuracy variant says nothing about a network that mispredicts
+        if all(k in outputs and any(_informative(alt, expected[k], rtol, atol)
+                                    and _matches(outputs[k], alt, rtol, atol)
+                                    for alt in _alternatives(predicted[k]))
+               for k in shared):
+            found.append(name)
+    return found
+
+
+def matching_error(case, inputs, expected, error):
+    """Names of the variants whose known crash looks like `error` (a message)."""
+    if expected is None:
+        return []
+    return [name for name, predicted in _predictions(case, inputs, expected).items()
+            if "error" in predicted and re.search(predicted["error"], error)]
+
+
+def _alternatives(prediction):
+    return prediction if isinstance(prediction, list) else [prediction]
+
+
+def _informative(predicted, expected, rtol, atol):
+    if np.shape(predicted) != np.shape(expected):
+        return True
+    return not compare.close(predicted, expected, rtol, atol)
+
+
+def _matches(actual, predicted, rtol, atol):
+    if np.isnan(np.asarray(predicted, dtype=float)).any():  # overflow variants predict NaN
+        got = compare.as_numbers(actual)
+        return got is not None and got.shape == np.shape(predicted) and np.array_equal(
+            np.isnan(got), np.isnan(predicted)) and compare.close(
+            np.nan_to_num(got), np.nan_to_num(predicted), rtol, atol)
+    return compare.close(actual, predicted, rtol, atol)
+
+
+_CACHE = {}
+
+
+def _predictions(case, inputs, expected):
+    key = (case.id, _fingerprint(inputs))
+    if key not in _CACHE:
+        if len(_CACHE) > 256:
+            _CACHE.clear()
+        a = {k: np.asarray(v, dtype=np.float64) if np.asarray(v).dtype.kind == "f" else v
+             for k, v in inputs.items()}
+        results = {}
+        for v in REGISTRY.get(case.component, []):
+            with np.errstate(all="ignore"):
+                try:
+                    predicted = v.predict(case.params, a, expected)
+                except (ValueError, IndexError):  # the variant cannot form on this case
+                    predicted = None
+            if predicted:
+                results[v.name] = predicted
+        _CACHE[key] = results
+    return _CACHE[key]
+
+
+def _fingerprint(inputs):
+    digest = hashlib.blake2b(digest_size=16)
+    for k in sorted(inputs):
+        arr = np.ascontiguousarray(inputs[k])
+        digest.update(k.encode() + str(arr.dtype).encode() + str(arr.shape).encode())
+        digest.update(arr.tobytes())
+    return digest.hexdigest()
+
+
+# The variants themselves, one module per family; importing them fills REGISTRY.
+from . import conv, layers, losses, networks, optimizers, pooling  # noqa: E402, F401
+from .windows import unfold  # noqa: E402, F401  (the suite's own im2col, for a witness)

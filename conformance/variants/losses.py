@@ -1,0 +1,115 @@
+"""SoftmaxWithLoss, Dropout and BatchNormalization: the book's formulas and the usual
+bugs."""
+
+import numpy as np
+
+import scratch_cnn
+
+from . import variant
+
+
+def _targets(a):
+    t, x = np.asarray(a["t"]), a["x"]
+    return np.eye(x.shape[1])[t] if t.ndim == 1 else t
+
+
+@variant("SoftmaxWithLoss", "epsilon-in-log")
+def _(p, a, e):
+    if p["target"] == "soft":
+        t = a["t"]
+        return {"loss": np.array(-np.sum(t * np.log(scratch_cnn.softmax(a["x"]) + 1e-7))
+                                 / len(t))}
+    return {"loss": np.array(book_loss(p, a))}
+
+
+@variant("SoftmaxWithLoss", "soft-targets")
+def _(p, a, e):
+    if p["target"] != "soft":
+        return None
+    y = scratch_cnn.softmax(a["x"])
+    labels = a["t"].argmax(axis=1)
+    loss = -np.sum(np.log(y[np.arange(len(y)), labels] + 1e-7)) / len(y)
+    return {"loss": np.array(loss)}
+
+
+@variant("SoftmaxWithLoss", "backward-ignores-dout")
+def _(p, a, e):
+    return {"dx": e["dx"] / p["dout"]} if p["dout"] != 1 else None
+
+
+@variant("SoftmaxWithLoss", "softmax-overflow",
+         "softmax overflows for large scores: subtract the row maximum before np.exp")
+def _(p, a, e):
+    x = a["x"].astype(p["dtype"])  # exp overflows at 88 in float32, at 709 in float64
+    z = np.exp(x)
+    y = (z / z.sum(axis=1, keepdims=True)).astype(np.float64)
+    if not np.isnan(y).any():
+        return None
+    t = _targets(a)
+    loss = -np.sum(t * np.log(y + 1e-7)) / len(y)
+    return {"loss": np.array(loss), "dx": (y - t) * p["dout"] / len(y)}
+
+
+def book_loss(p, a):
+    """The book's cross entropy: 1e-7 inside the log (accepted by the default rubric)."""
+    y = scratch_cnn.softmax(a["x"])
+    t = np.asarray(a["t"])
+    labels = t if t.ndim == 1 else t.argmax(axis=1)
+    return -np.sum(np.log(y[np.arange(len(y)), labels] + 1e-7)) / len(y)
+
+
+@variant("SoftmaxWithLoss", "loss-not-divided-by-batch",
+         "the loss is a sum over the batch: divide by the batch size")
+def _(p, a, e):
+    if p["N"] == 1 or p["target"] == "soft":
+        return None
+    return {"loss": [e["loss"] * p["N"], np.array(book_loss(p, a) * p["N"])]}
+
+
+@variant("SoftmaxWithLoss", "gradient-not-divided-by-batch",
+         "the gradient is not divided by the batch size: dx = (y - t) / batch_size")
+def _(p, a, e):
+    return {"dx": e["dx"] * p["N"]} if p["N"] > 1 else None
+
+
+@variant("SoftmaxWithLoss", "argmax-wrong-axis",
+         "one-hot targets are turned into labels along the wrong axis: t.argmax(axis=1)")
+def _(p, a, e):
+    if p["target"] != "onehot" or p["N"] != p["K"]:
+        return None
+    labels = a["t"].argmax(axis=0)
+    log_p = scratch_cnn.log_softmax(a["x"])
+    return {"loss": [np.array(-log_p[np.arange(p["N"]), labels].mean()),
+                     np.array(book_loss(p, {"x": a["x"], "t": labels}))]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Dropout, BatchNormalization
+
+
+@variant("Dropout", "dropout-scaling")
+def _(p, a, e):
+    scale = 1 - p["ratio"]
+    return {"out": e["out"] * scale, "dx": e["dx"] * scale, "out_eval": e["out_eval"] * scale}
+
+
+@variant("BatchNormalization", "batchnorm-book-statistics")
+def _(p, a, e):
+    if a["x"].ndim != 2:
+        return None
+    x, gamma, beta = a["x"], a["gamma"], a["beta"]
+    mu, var = x.mean(axis=0), x.var(axis=0)
+    std = np.sqrt(var + 1e-6)
+    xn = (x - mu) / std
+    running_mean = (1 - p["momentum"]) * mu  # the book starts both statistics at zero
+    running_var = (1 - p["momentum"]) * var
+    for _ in range(p["extra_steps"]):
+        more = a["x_more"]
+        running_mean = p["momentum"] * running_mean + (1 - p["momentum"]) * more.mean(axis=0)
+        running_var = p["momentum"] * running_var + (1 - p["momentum"]) * more.var(axis=0)
+    out_eval = gamma * (a["x_eval"] - running_mean) / np.sqrt(running_var + 1e-6) + beta
+    return {"out": gamma * xn + beta, "running_mean": running_mean, "running_var": running_var,
+            "out_eval": out_eval}
+
+
+# ---------------------------------------------------------------------------------------------
