@@ -113,6 +113,14 @@ def probe_pooling(impl, rng):
         yield f"g{i}/second-out", layer.forward(x2)
         yield f"g{i}/second-dx", layer.backward(dout.copy())
 
+    # few distinct values: the gradient goes to the first maximum of a window, as in torch
+    for i, (ph, pw, s, p) in enumerate([(2, 2, 2, 0), (3, 3, 2, 1), (2, 2, 1, 0)]):
+        x = rng.integers(0, 3, (2, 2, 5, 6)).astype(float)
+        dout = rng.standard_normal((2, 2, out_size(5, ph, s, p), out_size(6, pw, s, p)))
+        layer = impl.Pooling(ph, pw, stride=s, pad=p)
+        yield f"ties{i}/out", layer.forward(x)
+        yield f"ties{i}/dx", layer.backward(dout)
+
     # all-negative input with padding: the pad must never win a window
     layer = impl.Pooling(3, 3, stride=2, pad=1)
     x = -np.abs(rng.standard_normal((1, 2, 5, 6))) - 1.0
