@@ -8,6 +8,7 @@ optimizer step), so that state bugs show up too. Inputs are float64: the book re
 for float32 input, which is accepted, so float32 would only add noise here.
 """
 
+import importlib.util
 import types
 import warnings
 from collections.abc import Callable, Iterator
@@ -41,6 +42,20 @@ WEIGHT_INIT_STD = 0.3
 
 Observation = dict  # output name -> np.ndarray, or "raised <ExceptionType>"
 Probe = Callable[[types.ModuleType, np.random.Generator], Iterator[tuple[str, object]]]
+
+
+def module_from_source(source, name):
+    """Import Python source text as a fresh module (a submission with a bug applied)."""
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(name, loader=None))
+    exec(compile(source, f"<{name}>", "exec"), module.__dict__)
+    return module
+
+
+def module_from_path(path):
+    spec = importlib.util.spec_from_file_location(f"blind_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def out_size(n, kernel, stride, pad):
