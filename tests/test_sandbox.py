@@ -278,7 +278,8 @@ def test_a_normal_submission_is_graded_normally():
         assert r.ok and type(r.outputs["out"]) is np.ndarray
         np.testing.assert_array_equal(r.outputs["out"], _im2col_loops(x, 3, 3, 2, 1))
         r = call(sandbox, "relu", np.array([-1.0, 2.0]))
-        assert r.outputs["out"].tolist() == [0.0, 2.0] and r.mutated == []
+        assert r.outputs["out"].tolist() == [0.0, 2.0]
+        assert r.inputs_after["a0"].tolist() == [-1.0, 2.0]  # the copy came back unchanged
         assert call(sandbox, "helper").outputs == {"out": 41.5}  # a sibling module
 
 
@@ -478,7 +479,7 @@ def test_mutating_the_inputs_never_reaches_the_callers_arrays(sandbox):
     r = sandbox.call("call", {"name": "mutate", "args": ["x"], "return_inputs": True},
                      {"x": x})
     assert r.outputs["out"] == 297.0 and r.outputs["input_x"].tolist() == [99.0] * 3
-    assert r.mutated == ["x"]
+    assert r.inputs_after["x"].tolist() == [99.0] * 3  # the parent sees what was done
     assert x.tolist() == [0.0, 1.0, 2.0]
 
 
