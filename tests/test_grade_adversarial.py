@@ -232,7 +232,11 @@ def test_crash_on_hidden_inputs_too(tmp_path):
 def test_an_endless_loop_ignoring_sigterm_is_stopped_once(tmp_path):
     report = grade_it(submission(tmp_path, "hang.py"))
     assert_only_relu_lost(report, "Relu did not finish in time (killed)")
-    assert report.seconds < 8, "one timeout, then the rest of Relu is not run"
+    relu_cases = sum(t.cases for t in report.tests if t.component == "Relu"
+                     and t.behaviour == "forward")
+    # one timeout, then the rest of Relu is not run: Relu's one call, then Affine's
+    assert relu_cases > 1 and report.calls == 1 + sum(
+        t.cases for t in report.tests if t.component == "Affine" and t.behaviour == "forward")
 
 
 def test_a_memory_bomb_loses_relu_only(tmp_path):
@@ -288,7 +292,6 @@ def test_killing_the_grader_outright_takes_its_sandbox_along(tmp_path):
 def test_a_flood_of_output_is_harmless(tmp_path, honest):
     report = grade_it(submission(tmp_path, "flood.py"))
     assert_harmless(report, honest)
-    assert report.seconds < 15
     assert "flood flood" not in json.dumps(results.rich_json(report))
 
 
@@ -453,7 +456,6 @@ def test_a_thread_left_running_cannot_starve_the_next_component(tmp_path, honest
 def test_atexit_handlers_never_run(tmp_path, honest):
     report = grade_it(submission(tmp_path, "resources.py", "atexit"))
     assert_harmless(report, honest)
-    assert report.seconds < 15
 
 
 def test_a_looping_finalizer_is_charged_to_the_call_that_made_it(tmp_path):
@@ -465,7 +467,9 @@ def test_a_looping_finalizer_is_charged_to_the_call_that_made_it(tmp_path):
 
 def test_slow_calls_are_bounded_by_the_time_budget(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "sleep"), time_budget=2.0)
-    assert report.seconds < 2.0 + 1.0 + 4.0, "budget + one call + start and stop"
+    ran = sum(1 for _, case, behaviour in report.verdicts
+              if case.startswith("Relu") and behaviour == "forward")
+    assert ran < RELU_CASES, "the budget stopped Relu before all its cases"
     assert points(report, "Relu") < 5
     assert "used up its share of the grading time budget" in text(report)
 
