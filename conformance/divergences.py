@@ -27,18 +27,27 @@ def get(name):
     return all_differences()[name]
 
 
-def name_of(number):
-    return next(n for n, e in all_differences().items() if e["id"] == number)
-
-
 def note(name):
     entry = get(name)
-    return f"book difference {entry['id']} ({name}): {entry.get('note', entry['book'])}"
+    return f"book difference ({name}): {entry.get('note', entry['book'])}"
 
 
 def hint(name):
     entry = get(name)
-    return f"book difference {entry['id']} ({name}): {entry.get('hint', entry['book'])}"
+    return f"book difference ({name}): {entry.get('hint', entry['book'])}"
+
+
+def dtype_changes(names, component):
+    """{(from, to): difference name} for the dtype changes the named differences allow in
+    `component`."""
+    return {tuple(all_differences()[n]["dtype"]): n for n in names
+            if "dtype" in all_differences()[n] and component in all_differences()[n]["components"]}
+
+
+def allowed_mutations(names, component):
+    """{input: difference name} for the inputs the named differences may change in place."""
+    return {key: n for n in names if component in all_differences()[n]["components"]
+            for key in all_differences()[n].get("mutates", ())}
 
 
 def default_policy(grading):

@@ -75,9 +75,11 @@ def construct(cls, name, *args, **kwargs):
 
 
 def returned(value, what):
+    """What a method returned, copied now: a later call that changes the array it returned
+    (a cached self.out, say) must not change what this call is judged on."""
     if value is None:
         raise ContractError(f"`{what}` returned None; it must return the result")
-    return value
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
 
 
 class stage:
@@ -147,15 +149,34 @@ def col2im(ns, p, a):
 # Layers: construct, forward, backward
 
 
-def _forward_backward(layer, name, p, x, dout, **forward_kwargs):
-    """{"out", "dx"}; a failing backward loses dx only."""
+def _forward_backward(layer, name, p, x, dout, warm_up=True, before_forward=None,
+                      **forward_kwargs):
+    """{"out", "dx", "dx_again"}; a failing backward loses the gradients only.
+
+    Forward runs first on other values of the same shape (warm_up), so that a layer that
+    keeps what its first call cached shows it; backward runs twice, the second time on a copy
+    of dout as it was before the first, so that a backward that changes the layer's state
+    shows it."""
     if p.get("scenario") == "backward_first":
         layer.backward(dout)
         raise ContractError(f"`{name}.backward` ran before forward without raising an error")
+    if warm_up:
+        layer.forward(_other_values(x), **forward_kwargs)
+    if before_forward:
+        before_forward()
     outputs = {"out": returned(layer.forward(x, **forward_kwargs), f"{name}.forward")}
     with stage(outputs, "backward"):
+        pristine = np.array(dout, copy=True)  # the first call may write into dout itself
         outputs["dx"] = returned(layer.backward(dout), f"{name}.backward")
+        outputs["dx_again"] = returned(layer.backward(pristine),
+                                       f"{name}.backward (called again)")
     return outputs
+
+
+def _other_values(x):
+    """Values other than x's, of the same shape and dtype, for a warm-up call."""
+    x = np.asarray(x)
+    return (np.flip(x) * -0.5 + 0.25).astype(x.dtype) if x.dtype.kind == "f" else x.copy()
 
 
 def _parameter_gradients(outputs, layer, name, p, a, params):
@@ -215,9 +236,12 @@ def softmax_with_loss(ns, p, a):
     if p.get("scenario") == "backward_first":
         layer.backward(1)
         raise ContractError(f"`{name}.backward` ran before forward without raising an error")
+    layer.forward(_other_values(a["x"]), a["t"])  # warm-up, as for every layer
     outputs = {"loss": returned(layer.forward(a["x"], a["t"]), f"{name}.forward")}
     with stage(outputs, "backward"):
         outputs["dx"] = returned(layer.backward(p.get("dout", 1)), f"{name}.backward")
+        outputs["dx_again"] = returned(layer.backward(p.get("dout", 1)),
+                                       f"{name}.backward (called again)")
     return outputs
 
 
@@ -226,8 +250,8 @@ def dropout(ns, p, a):
     suite reads the mask back from the output, so any drawing scheme is judged fairly."""
     name = "Dropout"
     layer = construct(lookup(ns, name, p.get("aliases")), name, p["ratio"])
-    np.random.seed(p["mask_seed"])
-    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
+    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True,
+                                before_forward=lambda: np.random.seed(p["mask_seed"]))
     with stage(outputs, "evaluation mode"):
         outputs["out_eval"] = returned(layer.forward(a["x"], train_flg=False),
                                        f"{name}.forward")
@@ -238,7 +262,9 @@ def batch_normalization(ns, p, a):
     name = "BatchNormalization"
     layer = construct(lookup(ns, name, p.get("aliases")), name, a["gamma"], a["beta"],
                       p["momentum"])
-    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], train_flg=True)
+    # no warm-up: a training step moves the running statistics, which are judged
+    outputs = _forward_backward(layer, name, p, a["x"], a["dout"], warm_up=False,
+                                train_flg=True)
     _parameter_gradients(outputs, layer, name, p, a, ("gamma", "beta"))
     with stage(outputs, "running statistics"):
         for _ in range(p.get("extra_steps", 0)):  # more batches: the running averages move
@@ -259,50 +285,59 @@ def batch_normalization(ns, p, a):
 
 
 def network(ns, p, a):
-    """The book's constructor, the case's weights set in place, then predict, loss, gradient
-    and accuracy, each step failing on its own."""
+    """The book's constructor, the case's weights set in place, then gradient, predict, loss
+    and accuracy, each step failing on its own. The gradient comes first, right after a loss
+    on other data, so that a gradient that skips its own forward pass shows it."""
     name = p["network"]
     np.random.seed(p.get("random_seed", 0))  # initial weights, if a layer never sees ours
     net = construct(lookup(ns, name, p.get("aliases")), name, **p["init"])
-    _set_weights(net, name, p, a)
+    outputs = {}
+    with stage(outputs, "weights"):
+        _set_weights(net, name, p, a, outputs)
+    if "error:weights" in outputs:
+        return outputs
     for layer in getattr(net, "layers", {}).values():
         if hasattr(layer, "dropout_ratio"):  # dropout off, so torch can follow the same graph
             layer.dropout_ratio = 0.0
-    outputs = {"scores": returned(net.predict(a["x"]), f"{name}.predict"),
-               "loss": returned(net.loss(a["x"], a["t"]), f"{name}.loss")}
     with stage(outputs, "gradient"):
+        net.loss(_other_values(a["x"]), a["t"][::-1].copy())
         grads = returned(net.gradient(a["x"], a["t"]), f"{name}.gradient")
         if not isinstance(grads, dict) or set(grads) != set(p["param_shapes"]):
             keys = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
             raise ContractError(f"`{name}.gradient` must return a dict with keys "
                                 f"{sorted(p['param_shapes'])}; got {keys}")
-        outputs.update({f"d{key}": grads[key] for key in p["param_shapes"]})
+        outputs.update({f"d{key}": returned(grads[key], f"{name}.gradient()['{key}']")
+                        for key in p["param_shapes"]})
+    with stage(outputs, "predict"):
+        outputs["scores"] = returned(net.predict(a["x"]), f"{name}.predict")
+    with stage(outputs, "loss"):
+        outputs["loss"] = returned(net.loss(a["x"], a["t"]), f"{name}.loss")
     with stage(outputs, "accuracy"):
         outputs["accuracy"] = returned(net.accuracy(a["x"], a["t"], p["batch_size"]),
                                        f"{name}.accuracy")
     return outputs
 
 
-def _set_weights(net, name, p, a):
+def _set_weights(net, name, p, a, outputs):
     """net.params[k][...] = weights: in place, because the layers must hold these very
-    arrays (that is how an optimizer's update reaches them)."""
+    arrays (that is how an optimizer's update reaches them). The parameters' shapes, and their
+    values before they were set, are outputs too: data the grader can reason about (a wrong
+    size formula, layers that hold copies)."""
     params = getattr(net, "params", None)
     if not isinstance(params, dict):
         raise ContractError(f"`{name}` has no `params` dict")
-    held = {id(v) for layer in getattr(net, "layers", {}).values()
-            for v in getattr(layer, "__dict__", {}).values()}
+    missing = [key for key in p["param_shapes"] if key not in params]
+    if missing:
+        raise ContractError(f"`{name}.params` has no `{missing[0]}`; it has "
+                            f"{sorted(map(str, params))}")
+    for key in p["param_shapes"]:
+        outputs[f"shape:{key}"] = np.array(np.shape(params[key]), dtype=np.int64)
     for key, shape in p["param_shapes"].items():
-        if key not in params:
-            raise ContractError(f"`{name}.params` has no `{key}`; it has {sorted(params)}")
         if np.shape(params[key]) != tuple(shape):
-            hint = p["shape_hints"].get(key, {}).get(str(tuple(np.shape(params[key]))), "")
             raise ContractError(f"`{name}.params['{key}']` has shape {np.shape(params[key])} "
-                                f"but this network needs {tuple(shape)}{hint}")
-        if held and id(params[key]) not in held:
-            raise ContractError(
-                f"no layer of `{name}` holds params['{key}'] itself (a copy?): pass the params "
-                f"arrays to the layers, e.g. Affine(self.params['W2'], self.params['b2']), so "
-                f"that in-place updates reach them")
+                                f"but this network needs {tuple(shape)}")
+    for key in p["param_shapes"]:
+        outputs[f"initial:{key}"] = np.array(params[key], dtype=np.float64, copy=True)
         params[key][...] = a[key]
 
 
@@ -344,14 +379,11 @@ def mlp_loss_and_gradient(params, x, t):
 
 
 def run(ns, driver, params, arrays):
-    """Call a driver on fresh copies of the inputs; report which inputs it modified.
+    """Call a driver on fresh copies of the inputs.
 
-    Returns (outputs, mutated input names). Outputs are whatever the implementation returned;
-    the caller coerces and checks them.
-    """
+    Returns (outputs, inputs_after): what the implementation returned, and the copies it was
+    given as they are after the call. The caller coerces and checks both; whether an input was
+    changed is the caller's judgement, made from these arrays."""
     given = {k: np.array(v, copy=True) for k, v in arrays.items()}
     outputs = globals()[driver](ns, params, given)
-    mutated = sorted(k for k in arrays
-                     if given[k].shape != arrays[k].shape
-                     or not np.array_equal(given[k], arrays[k], equal_nan=True))
-    return outputs, mutated
+    return outputs, given

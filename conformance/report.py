@@ -111,7 +111,7 @@ class MatrixReporter:
                     tr.write_line(f"    {pattern}")
                 for hint, ids in sorted(r.hints.items(), key=lambda kv: -len(kv[1])):
                     tr.write_line(f"    looks like `{hint}` ({len(ids)} case(s))")
-        path = self.config.getoption("conformance_report")
+        path = self.config.getoption("cnn_report")
         if path and not hasattr(self.config, "workerinput"):
             write_report(path, self.session, self.components)
             tr.write_line(f"report written to {path}")

@@ -31,9 +31,10 @@ def configure(parser):
 
 def pytest_args(args):
     # this command imported conformance before pytest could rewrite its asserts (it uses none)
-    argv = ["-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
-            "--pyargs", "conformance", "--impl", args.impl,
-            "--grid", args.grid, "--conformance-seed", str(args.seed), "--oracle", args.oracle,
+    argv = ["-p", "no:cacheprovider", "-p", "conformance.plugin",
+            "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "--pyargs", "conformance", "--cnn-impl", args.impl,
+            "--cnn-grid", args.grid, "--cnn-seed", str(args.seed), "--cnn-oracle", args.oracle,
             "-rfE", "--tb=line" if args.quiet else "--tb=short"]
     if args.quiet:
         argv.append("-q")
@@ -43,11 +44,11 @@ def pytest_args(args):
         if args.report.endswith(".xml"):
             argv += ["--junitxml", args.report]
         else:
-            argv += ["--conformance-report", args.report]
+            argv += ["--cnn-report", args.report]
     if args.known_differences:
-        argv += ["--known-differences", args.known_differences]
+        argv += ["--cnn-known-differences", args.known_differences]
     if args.random_shapes:
-        argv += ["--random-shapes", str(args.random_shapes)]
+        argv += ["--cnn-random-shapes", str(args.random_shapes)]
     if args.select:
         argv += ["-k", args.select]
     return argv

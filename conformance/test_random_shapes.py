@@ -1,5 +1,5 @@
-"""Hypothesis-drawn shapes for the window components (`--random-shapes SECONDS`): seeded by
---conformance-seed, bounded in time, checked by the same engine as the case tables."""
+"""Hypothesis-drawn shapes for the window components (`--cnn-random-shapes SECONDS`): seeded by
+--cnn-seed, bounded in time, checked by the same engine as the case tables."""
 
 import time
 
@@ -7,13 +7,13 @@ import pytest
 
 from conformance.catalog import COMPONENTS
 
-COMPONENT = ("im2col", "col2im", "Convolution", "Pooling", "AvgPooling")
+WINDOW_COMPONENTS = ("im2col", "col2im", "Convolution", "Pooling", "AvgPooling")
 
 
 @pytest.fixture
 def budget(request):
     """Seconds per component; the plugin deselects these tests when it is 0."""
-    return request.config.getoption("random_shapes")
+    return request.config.getoption("cnn_random_shapes")
 
 
 def _geometry(draw, st, kernel_keys):
@@ -29,7 +29,7 @@ def _geometry(draw, st, kernel_keys):
             "pad": pad, "dtype": draw(st.sampled_from(["float64", "float32"]))}
 
 
-@pytest.mark.parametrize("component", COMPONENT)
+@pytest.mark.parametrize("component", WINDOW_COMPONENTS)
 def test_random_shapes(component, budget, conformance, request):
     """Every behaviour holds on random shapes, strides and pads."""
     hypothesis = pytest.importorskip("hypothesis")
@@ -37,7 +37,7 @@ def test_random_shapes(component, budget, conformance, request):
     spec = COMPONENTS[component]
     keys = ("PH", "PW") if component in ("Pooling", "AvgPooling") else ("FH", "FW")
     deadline = time.monotonic() + budget
-    base_seed = request.config.getoption("conformance_seed")
+    base_seed = request.config.getoption("cnn_seed")
 
     def check(data):
         p = _geometry(data.draw, st, keys)
@@ -47,8 +47,8 @@ def test_random_shapes(component, budget, conformance, request):
             p["fill"] = data.draw(st.sampled_from(["distinct", "negative", "ties"]))
         case = spec.make_case(tuple(p[k] for k in spec.columns), tags=("random",))
         for behaviour in spec.behaviours:
-            conformance.check(case, behaviour)
-        conformance.check(case, "output_shape")
+            conformance(case, behaviour)
+        conformance(case, "array_contract")
 
     # Hypothesis has no time budget: run seeded batches of 20 examples until time is up.
     batch = 0

@@ -132,3 +132,80 @@ def test_ungraded_differences_tag_real_cases():
     for name, entry in divergences.all_differences().items():
         if "tag" in entry:
             assert entry["tag"] in tags, name
+
+
+# ---------------------------------------------------------------------------------------------
+# One declaration per component: every registry that names components agrees with the catalog
+
+
+def _public_functions(path):
+    """Public top-level functions of a module, read without importing it (def statements and
+    names bound to a function maker, such as `pooling = _unary(...)`)."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    names |= {t.id for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+              for t in n.targets if isinstance(t, ast.Name)}
+    return {name for name in names if not name.startswith("_")}
+
+
+def test_every_component_names_a_driver_and_an_oracle_function_that_exist():
+    from pathlib import Path
+
+    import conformance
+
+    root = Path(conformance.__file__).parent
+    drivers = _public_functions(root / "drivers.py")
+    oracles = _public_functions(root / "oracles" / "torch_oracle.py")  # read, not imported
+    for component in catalog.COMPONENTS.values():
+        assert component.driver in drivers, component.name
+        if component.expected_from_actual:  # the answer is computed from the outcome
+            assert component.oracle is None, component.name
+        else:
+            assert component.oracle in oracles, component.name
+
+
+def test_every_component_declares_outputs_its_driver_produces():
+    """The reference oracle runs the driver: every output a behaviour judges, every repeated
+    output and every witness's gradient is among what it returns."""
+    from conformance import engine, oracles
+
+    reference = oracles.get("reference")
+    for component in catalog.COMPONENTS.values():
+        case = catalog.cases(component.name, "quick", invalid=False)[0]
+        inputs = component.make_inputs(case.params, case.rng(0))
+        expected = engine.expected_for(case, inputs, reference)
+        for behaviour, keys in engine.behaviour_keys(component, expected).items():
+            assert keys and set(keys) <= set(expected), (component.name, behaviour)
+        assert set(component.repeats) <= {k for keys in component.behaviours.values()
+                                          for k in keys or ()}, component.name
+        assert set(component.gradients.values()) <= set(expected), component.name
+
+
+def test_variants_and_differences_name_components_of_the_catalog():
+    for component, registered in variants.REGISTRY.items():
+        assert component in catalog.COMPONENTS, component
+        for v in registered:
+            if v.name in divergences.all_differences():
+                assert component in divergences.get(v.name)["components"], (component, v.name)
+            else:
+                assert v.hint, f"{component}: variant {v.name} has no hint"
+    for name, entry in divergences.all_differences().items():
+        assert set(entry["components"]) <= set(catalog.COMPONENTS), name
+
+
+def test_every_difference_tag_marks_some_case():
+    tags = {t for c in catalog.cases(grid="full") for t in c.tags}
+    for name, entry in divergences.all_differences().items():
+        if "tag" in entry:
+            assert entry["tag"] in tags, f"{name}: no case is tagged {entry['tag']!r}"
+
+
+def test_the_contract_names_agree_everywhere():
+    from conformance import loader
+    from conformance.grading import rubric
+
+    assert set(catalog.BOOK_CONTRACT) <= set(catalog.COMPONENTS)
+    assert set(rubric.DEFAULT_POINTS) == set(catalog.BOOK_CONTRACT)
+    assert loader.CONTRACT_NAMES == frozenset(catalog.BOOK_CONTRACT)

@@ -25,8 +25,16 @@ def test_mismatch_reports_count_and_the_greatest_differences_with_their_index():
 
 
 def test_shape_mismatch_is_reported_before_any_number():
-    result = compare.compare(np.zeros((3, 2)), np.zeros((2, 3)), 1e-7, 1e-7)
-    assert not result.ok and result.describe(0, 0) == "shape (3, 2), expected (2, 3)"
+    result = compare.compare(np.zeros((3, 2)), np.zeros((2, 2)), 1e-7, 1e-7)
+    assert not result.ok and result.describe(0, 0) == "shape (3, 2), expected (2, 2)"
+
+
+def test_the_same_values_in_another_shape_are_judged_in_order():
+    """(1, 3) for (3,): the values can still be judged (the shape is the array contract's
+    business); a transposed array has the right count but the wrong order."""
+    assert compare.compare(np.arange(3.0).reshape(1, 3), np.arange(3.0), 0, 0).ok
+    assert not compare.compare(np.arange(6.0).reshape(2, 3).T, np.arange(6.0).reshape(2, 3),
+                               0, 0).ok
 
 
 def test_nan_never_matches():

@@ -117,7 +117,8 @@ def test_notebook_implementation_with_a_failing_cell_still_loads(tmp_path, capsy
 def test_pytest_plugin_runs_with_pyargs_against_torch(relu_file):
     pytest.importorskip("torch")
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-                           "--pyargs", "conformance", "--impl", str(relu_file), "-k", "Relu"],
+                           "-p", "conformance.plugin", "--pyargs", "conformance",
+                           "--cnn-impl", str(relu_file), "-k", "Relu"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert "scratch-cnn conformance: " in proc.stdout  # the header names what is under test
@@ -129,3 +130,28 @@ def test_the_reference_conforms_on_the_quick_grid():
     """The main job: scratch_cnn against PyTorch, every quick case."""
     pytest.importorskip("torch")
     assert main(["conformance", "-q"]) == 0
+
+
+def test_the_plugin_leaves_other_projects_alone(tmp_path):
+    """Another project's conftest defines its own --impl and --grid: pytest runs it as if
+    scratch-cnn were not installed, and even with the plugin loaded the options do not
+    clash (they are --cnn-*)."""
+    project = tmp_path / "other"
+    project.mkdir()
+    (project / "conftest.py").write_text(textwrap.dedent("""
+        def pytest_addoption(parser):
+            parser.addoption("--impl", default="mine")
+            parser.addoption("--grid", default="theirs")
+    """))
+    (project / "test_other.py").write_text(textwrap.dedent("""
+        def test_own_options(request):
+            assert request.config.getoption("impl") == "given"
+            assert request.config.getoption("grid") == "theirs"
+    """))
+    for extra in ([], ["-p", "conformance.plugin"]):
+        proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *extra,
+                               "--impl", "given", str(project)], capture_output=True, text=True,
+                              cwd=project)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        assert "1 passed" in proc.stdout
+        assert "scratch-cnn conformance" not in proc.stdout  # nothing of ours ran

@@ -137,7 +137,8 @@ def submission(tmp_path, attack, strategy="", files=("honest_cnn.py",), **config
         shutil.copy(fixture(name), folder / name)
     settings = {"STRATEGY": strategy, "MARKER": MARKER, "CHECKOUT": str(CHECKOUT),
                 "PLANTED": str(ROOT / "plant"), "OUT_DIR": str(tmp_path / "out"),
-                "LAST_CALL": RELU_CASES, **config}
+                # backward runs twice per case: the last case's first backward
+                "LAST_CALL": 2 * RELU_CASES - 1, **config}
     (folder / "adv_config.py").write_text(
         "".join(f"{k} = {v!r}\n" for k, v in settings.items()))
     return folder / attack
@@ -231,7 +232,11 @@ def test_crash_on_hidden_inputs_too(tmp_path):
 def test_an_endless_loop_ignoring_sigterm_is_stopped_once(tmp_path):
     report = grade_it(submission(tmp_path, "hang.py"))
     assert_only_relu_lost(report, "Relu did not finish in time (killed)")
-    assert report.seconds < 8, "one timeout, then the rest of Relu is not run"
+    relu_cases = sum(t.cases for t in report.tests if t.component == "Relu"
+                     and t.behaviour == "forward")
+    # one timeout, then the rest of Relu is not run: Relu's one call, then Affine's
+    assert relu_cases > 1 and report.calls == 1 + sum(
+        t.cases for t in report.tests if t.component == "Affine" and t.behaviour == "forward")
 
 
 def test_a_memory_bomb_loses_relu_only(tmp_path):
@@ -287,7 +292,6 @@ def test_killing_the_grader_outright_takes_its_sandbox_along(tmp_path):
 def test_a_flood_of_output_is_harmless(tmp_path, honest):
     report = grade_it(submission(tmp_path, "flood.py"))
     assert_harmless(report, honest)
-    assert report.seconds < 15
     assert "flood flood" not in json.dumps(results.rich_json(report))
 
 
@@ -301,7 +305,10 @@ def test_a_flood_of_output_is_harmless(tmp_path, honest):
     ("wrong_numbers", "elements differ"),
 ])
 def test_what_relu_returns_is_checked_in_the_parent(tmp_path, strategy, phrase):
-    report = grade_it(submission(tmp_path, "bad_outputs.py", strategy))
+    # 100 MB made three times (a warm-up call, the call, the copy of what it returned) takes
+    # a while on a busy machine: the size cap, not the clock, must refuse it
+    slow = {"timeout": 20.0} if strategy == "huge" else {}
+    report = grade_it(submission(tmp_path, "bad_outputs.py", strategy), **slow)
     assert points(report, "Relu") < honest_points("Relu"), text(report)
     assert full(report, "Affine"), text(report)
     assert phrase in text(report), text(report)
@@ -315,9 +322,17 @@ def test_patched_numpy_builtins_and_a_fake_torch_change_nothing(tmp_path, honest
 
 
 @pytest.mark.parametrize("strategy", ["plain", "hide"])
-def test_mutating_the_inputs_loses_relu_even_when_the_check_is_patched(tmp_path, strategy):
+def test_mutating_the_inputs_costs_relus_contract_even_when_the_check_is_patched(tmp_path,
+                                                                               strategy):
+    """The values are right, so only the array contract's line is lost; the parent judges the
+    inputs that came back, so patching anything in the child changes nothing."""
     report = grade_it(submission(tmp_path, "mutate_inputs.py", strategy))
-    assert_only_relu_lost(report, "it modified its input `x` in place")
+    contract = sum(t.max_score for t in report.tests
+                   if t.component == "Relu" and t.behaviour == "array_contract")
+    assert 0 < contract < honest_points("Relu")
+    assert points(report, "Relu") == pytest.approx(honest_points("Relu") - contract), text(report)
+    assert full(report, "Affine"), text(report)
+    assert "it modified its input `x` in place" in text(report)
 
 
 def test_fake_results_never_reach_the_graders_output(tmp_path, honest, capsys):
@@ -441,7 +456,6 @@ def test_a_thread_left_running_cannot_starve_the_next_component(tmp_path, honest
 def test_atexit_handlers_never_run(tmp_path, honest):
     report = grade_it(submission(tmp_path, "resources.py", "atexit"))
     assert_harmless(report, honest)
-    assert report.seconds < 15
 
 
 def test_a_looping_finalizer_is_charged_to_the_call_that_made_it(tmp_path):
@@ -453,7 +467,9 @@ def test_a_looping_finalizer_is_charged_to_the_call_that_made_it(tmp_path):
 
 def test_slow_calls_are_bounded_by_the_time_budget(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "sleep"), time_budget=2.0)
-    assert report.seconds < 2.0 + 1.0 + 4.0, "budget + one call + start and stop"
+    ran = sum(1 for _, case, behaviour in report.verdicts
+              if case.startswith("Relu") and behaviour == "forward")
+    assert ran < RELU_CASES, "the budget stopped Relu before all its cases"
     assert points(report, "Relu") < 5
     assert "used up its share of the grading time budget" in text(report)
 

@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import numpy as np
 import pytest
@@ -535,9 +534,8 @@ def test_cli_resume_from_a_file_that_is_not_a_checkpoint(tmp_path, capsys):
 
 def test_cli_plot_without_matplotlib_says_how_to_install_it(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now fails
-    started = time.perf_counter()
-    assert cli("--plot", str(tmp_path / "plots")) == 1
-    assert time.perf_counter() - started < 5, "should fail before training"
+    assert cli("--plot", str(tmp_path / "plots"), "--metrics-json", str(tmp_path / "m.json")) == 1
+    assert not (tmp_path / "m.json").exists(), "it must fail before training"
     message = error_line(capsys)
     assert "--plot needs matplotlib" in message and "pip install 'scratch-cnn[plot]'" in message
 
@@ -548,12 +546,12 @@ def test_cli_unwritable_output_location(tmp_path, capsys):
     assert "--metrics-json" in error_line(capsys)
 
 
-# --- The accuracy target -------------------------------------------------------------------
-def test_default_simple_conv_net_reaches_the_digits_target(tmp_path):
-    """The issue's command: SimpleConvNet on digits, 20 epochs, seed 0, defaults: >= 98.5%
-    test accuracy in under 60 s (about 10 to 25 s on the 2-core reference machine)."""
-    assert cli("--dataset", "digits", "--epochs", "20", "--seed", "0", "--quiet",
+# --- Training learns (the 20-epoch accuracy target and its time: benchmarks/train_targets.py)
+def test_default_simple_conv_net_learns_the_digits(tmp_path):
+    """A smoke test of the issue's command: two epochs with the defaults are far above chance
+    (the full target, >= 98.5% in 20 epochs, is measured by benchmarks/train_targets.py)."""
+    assert cli("--dataset", "digits", "--epochs", "2", "--seed", "0", "--quiet",
                "--metrics-json", str(tmp_path / "m.json")) == 0
     metrics = json.loads((tmp_path / "m.json").read_text())
-    assert metrics["test_accuracy"] >= 0.985, metrics["history"][-1]
-    assert metrics["wall_time_s"] < 60
+    assert len(metrics["history"]) == 2
+    assert metrics["test_accuracy"] >= 0.8, metrics["history"][-1]

@@ -43,12 +43,23 @@ class Case:
 
 @dataclass
 class Component:
-    """A component of the book's API and everything the suite needs to check it.
+    """A component of the book's API, declared once: everything every front end needs.
 
+    driver: the function in conformance/drivers.py that calls the implementation.
+    oracle: the function in conformance/oracles/torch_oracle.py that computes the right answer
+        with PyTorch (default: the driver's name). The reference oracle runs the driver on
+        scratch_cnn instead.
     columns: the order of the values in each case-table row; rows are turned into params.
-    make_inputs(p, rng) -> {name: array}; output_shapes(p) -> {output: shape} (the formula);
-    behaviours: {behaviour: output names}, one test per behaviour; gradients: {input: output}
-    for the numerical-gradient witness (the scalar is sum(out * dout), or the loss).
+    make_inputs(p, rng) -> {name: array}; output_shapes(p) -> {output: shape} (the formula).
+    behaviours: {behaviour: output names}, each judged on its own (None: every d<param> the
+        case has); `checks` adds a special check to a behaviour: fn(p, outputs) -> a problem in
+        words, or None.
+    repeats: {output: output it must equal}: the driver calls a method a second time (backward
+        with a fresh dout) and the answer must not change (state changed in place).
+    contract: which array-contract checks apply (output shapes, dtype, inputs left unchanged).
+    Witnesses that need no oracle: `gradients` {input: gradient output} for central differences
+    where `numerical_witness(p)` holds, and `adjoint(p, inputs, outputs, rng)` -> [Identity] for
+    linear maps.
     """
 
     name: str
@@ -58,12 +69,28 @@ class Component:
     make_inputs: object
     output_shapes: object
     behaviours: dict
+    oracle: str | None = ""
     gradients: dict = field(default_factory=dict)
+    numerical_witness: object = None  # p -> bool; default: wherever `gradients` is set
+    adjoint: object = None
+    checks: dict = field(default_factory=dict)
+    repeats: dict = field(default_factory=dict)
+    contract: tuple = ("output_shape", "dtype", "inputs_unchanged")
     derive: object = None  # p -> extra params computed from the columns
     case_id: object = None  # p -> id suffix; default: the columns' values
     expected_from_actual: object = None  # (p, inputs, actual) -> expected, instead of an oracle
     cases: list = field(default_factory=list)
     _index: dict = field(default_factory=dict, repr=False)
+
+    def __post_init__(self):
+        # a component whose answer comes from its own outcome (expected_from_actual) has none
+        self.oracle = self.oracle or (None if self.expected_from_actual else self.driver)
+
+    def witnesses(self):
+        """The oracle-free witnesses that apply to this component."""
+        return tuple(name for name, present in (("numerical_gradient", bool(self.gradients)),
+                                                 ("adjoint", self.adjoint is not None))
+                     if present)
 
     def make_case(self, row, grids=GRIDS, tags=(), error="", **fixed):
         """A case from one table row (values in `columns` order), not yet in the catalog."""
@@ -91,6 +118,22 @@ class Component:
 
     def grid(self, name):
         return [c for c in self.cases if name in c.grids]
+
+
+# Layers: backward runs twice with fresh copies of dout, and the second answer must be the first.
+REPEAT_DX = {"dx_again": "dx"}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """<left_a, left_b> = <right_a, right_b>: an adjoint identity, exact up to rounding."""
+
+    left: str
+    left_a: object
+    left_b: object
+    right: str
+    right_a: object
+    right_b: object
 
 
 _ABBREVIATIONS = {"stride": "s", "pad": "p", "dtype": "", "shape": "", "fill": "",

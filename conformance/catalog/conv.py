@@ -1,6 +1,9 @@
 """im2col, col2im and Convolution: the same window geometry, three components."""
 
-from .base import Component, away_from_zero, cast, product
+import numpy as np
+
+from ..windows import unfold
+from .base import REPEAT_DX, Component, Identity, away_from_zero, cast, product
 
 DTYPES = ("float64", "float32")
 
@@ -78,12 +81,21 @@ im2col = Component(
     behaviours={"forward": ("col",)},
 )
 
+def _col2im_adjoint(p, a, outputs, rng):
+    """<im2col(x), col> = <x, col2im(col)>, with the suite's own im2col (the book's loop), so
+    that a wrong im2col is never blamed on col2im."""
+    x = rng.standard_normal(p["input_shape"])
+    col = unfold(x, p["FH"], p["FW"], p["stride"], p["pad"])
+    return [Identity("<im2col(x), col>", col, a["col"], "<x, col2im(col)>", x, outputs["img"])]
+
+
 col2im = Component(
     "col2im", "col2im", "function", COLUMNS,
     make_inputs=lambda p, rng: _arrays(p, rng, ["col"]),
     output_shapes=lambda p: {"img": (p["N"], p["C"], p["H"], p["W"])},
     behaviours={"forward": ("img",)},
     derive=lambda p: {"input_shape": [p["N"], p["C"], p["H"], p["W"]]},
+    adjoint=_col2im_adjoint,
 )
 
 
@@ -94,14 +106,25 @@ def _conv_inputs(p, rng):
     return arrays
 
 
+def _conv_adjoint(p, a, outputs, rng):
+    """Without the bias the convolution is linear in x and in W: <out - b, dout> = <x, dx> =
+    <W, dW>."""
+    out = np.asarray(outputs["out"], dtype=np.float64)
+    linear = out - np.asarray(a["b"], dtype=np.float64)[None, :, None, None]
+    return [Identity("<out - b, dout>", linear, a["dout"], "<x, dx>", a["x"], outputs["dx"]),
+            Identity("<out - b, dout>", linear, a["dout"], "<W, dW>", a["W"], outputs["dW"])]
+
+
 convolution = Component(
     "Convolution", "convolution", "layer", ("N", "C", "H", "W", "FN", "FH", "FW", "stride",
                                             "pad", "dtype"),
     make_inputs=_conv_inputs,
     output_shapes=_output_shapes_conv,
-    behaviours={"forward": ("out",), "input_gradient": ("dx",),
+    behaviours={"forward": ("out",), "input_gradient": ("dx", "dx_again"),
                 "parameter_gradients": ("dW", "db")},
+    repeats=REPEAT_DX,
     gradients={"x": "dx", "W": "dW", "b": "db"},
+    adjoint=_conv_adjoint,
 )
 
 

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import Component, away_from_zero, cast, product
+from .base import REPEAT_DX, Component, away_from_zero, cast, product
 from .conv import DTYPES
 
 SHAPES = [(2, 3, 4, 5), (3, 7), (5,), (1, 1, 1, 1), (2, 16, 3, 3)]
@@ -26,12 +26,12 @@ def _same_shape(p):
     return {"out": tuple(p["shape"]), "dx": tuple(p["shape"])}
 
 
+ACTIVATION = {"forward": ("out",), "input_gradient": ("dx", "dx_again")}
 relu = Component("Relu", "relu", "layer", ("shape", "fill", "dtype"), _activation_inputs,
-                 _same_shape, behaviours={"forward": ("out",), "input_gradient": ("dx",)},
-                 gradients={"x": "dx"})
+                 _same_shape, behaviours=ACTIVATION, repeats=REPEAT_DX, gradients={"x": "dx"},
+                 numerical_witness=lambda p: p["fill"] != "zeros")  # the kink at exactly 0
 sigmoid = Component("Sigmoid", "sigmoid", "layer", ("shape", "fill", "dtype"),
-                    _activation_inputs, _same_shape,
-                    behaviours={"forward": ("out",), "input_gradient": ("dx",)},
+                    _activation_inputs, _same_shape, behaviours=ACTIVATION, repeats=REPEAT_DX,
                     gradients={"x": "dx"})
 
 for dtype in DTYPES:
@@ -64,9 +64,9 @@ affine = Component(
     "Affine", "affine", "layer", ("x_shape", "out", "dtype"), _affine_inputs,
     lambda p: {"out": (p["x_shape"][0], p["out"]), "dx": tuple(p["x_shape"]),
                "dW": (int(np.prod(p["x_shape"][1:])), p["out"]), "db": (p["out"],)},
-    behaviours={"forward": ("out",), "input_gradient": ("dx",),
+    behaviours={"forward": ("out",), "input_gradient": ("dx", "dx_again"),
                 "parameter_gradients": ("dW", "db")},
-    gradients={"x": "dx", "W": "dW", "b": "db"})
+    repeats=REPEAT_DX, gradients={"x": "dx", "W": "dW", "b": "db"})
 
 AFFINE_SHAPES = [(2, 5), (3, 2, 4), (2, 3, 2, 2), (1, 7), (4, 1, 3, 3), (5, 30)]
 for dtype in DTYPES:
@@ -90,8 +90,7 @@ def _lrn_inputs(p, rng):
 
 lrn = Component("LRN", "lrn", "layer", ("shape", "size", "alpha", "beta", "k", "dtype"),
                 _lrn_inputs, lambda p: {"out": tuple(p["shape"]), "dx": tuple(p["shape"])},
-                behaviours={"forward": ("out",), "input_gradient": ("dx",)},
-                gradients={"x": "dx"})
+                behaviours=ACTIVATION, repeats=REPEAT_DX, gradients={"x": "dx"})
 LRN_CONSTANTS = [(1e-4, 0.75, 1.0), (0.1, 0.75, 2.0), (1.0, 0.5, 1.0)]  # (alpha, beta, k)
 for dtype in DTYPES:
     # shape         size alpha beta k   (even sizes have lopsided windows, as in torch)

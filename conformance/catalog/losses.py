@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .base import Component, away_from_zero, cast, product
+from .base import REPEAT_DX, Component, away_from_zero, cast, product
 from .conv import DTYPES
 
 
@@ -27,8 +27,8 @@ softmax_with_loss = Component(
     "SoftmaxWithLoss", "softmax_with_loss", "layer",
     ("N", "K", "scale", "target", "dout", "dtype"), _softmax_inputs,
     lambda p: {"loss": (), "dx": (p["N"], p["K"])},
-    behaviours={"forward": ("loss",), "input_gradient": ("dx",)},
-    gradients={"x": "dx"})
+    behaviours={"forward": ("loss",), "input_gradient": ("dx", "dx_again")},
+    repeats=REPEAT_DX, gradients={"x": "dx"})
 
 
 def _softmax_tags(row):
@@ -110,9 +110,11 @@ def dropout_kept_fraction(p, actual):
 dropout = Component(
     "Dropout", "dropout", "layer", ("shape", "ratio", "dtype"), _dropout_inputs,
     lambda p: {"out": tuple(p["shape"]), "dx": tuple(p["shape"]), "out_eval": tuple(p["shape"])},
-    behaviours={"forward": ("out",), "input_gradient": ("dx",), "eval_mode": ("out_eval",)},
-    derive=lambda p: {"mask_seed": 1000 + int(p["ratio"] * 100)})
-dropout.expected_from_actual = dropout_expected
+    behaviours={"forward": ("out",), "input_gradient": ("dx", "dx_again"),
+                "eval_mode": ("out_eval",)},
+    repeats=REPEAT_DX, checks={"forward": dropout_kept_fraction},
+    derive=lambda p: {"mask_seed": 1000 + int(p["ratio"] * 100)},
+    expected_from_actual=dropout_expected)
 for dtype in DTYPES:
     # shape           ratio (many elements, so the kept fraction can be checked)
     dropout.add([((40, 50), 0.3, dtype), ((4, 3, 10, 10), 0.5, dtype)], grids=("quick", "full"))
@@ -141,16 +143,24 @@ batch_normalization = Component(
     "BatchNormalization", "batch_normalization", "layer", ("x_shape", "momentum",
                                                            "extra_steps", "dtype"),
     _bn_inputs, _bn_shapes,
-    behaviours={"forward": ("out",), "input_gradient": ("dx",),
+    behaviours={"forward": ("out",), "input_gradient": ("dx", "dx_again"),
                 "parameter_gradients": ("dgamma", "dbeta"),
                 "running_statistics": ("running_mean", "running_var"),
                 "eval_mode": ("out_eval", "dx_eval")},
-    gradients={"x": "dx", "gamma": "dgamma", "beta": "dbeta"})
+    repeats=REPEAT_DX, gradients={"x": "dx", "gamma": "dgamma", "beta": "dbeta"})
+def _add_bn(rows, grids):
+    """4-D input is BatchNorm2d's (per channel): outside the book's contract, whose
+    BatchNormalization only ever follows an Affine layer (2-D)."""
+    for row in rows:
+        tags = ("batchnorm-4d",) if len(row[0]) == 4 else ()
+        batch_normalization.add([row], grids=grids, tags=tags)
+
+
 for dtype in DTYPES:
-    # x shape        momentum extra batches  (4-D: per channel, as torch's BatchNorm2d)
-    batch_normalization.add([((8, 5), 0.9, 0, dtype), ((4, 3, 5, 6), 0.9, 2, dtype)],
-                            grids=("quick", "full"))
-    batch_normalization.add([(s, m, e, dtype) for s, m, e in product(
+    # x shape        momentum extra batches
+    _add_bn([((8, 5), 0.9, 0, dtype), ((6, 4), 0.5, 2, dtype), ((4, 3, 5, 6), 0.9, 2, dtype)],
+            grids=("quick", "full"))
+    _add_bn([(s, m, e, dtype) for s, m, e in product(
         [(8, 5), (16, 3), (4, 3, 5, 6), (2, 4, 3, 3), (3, 2, 1, 1)], (0.9, 0.5), (0, 2))],
         grids=("full",))
 batch_normalization.add([((8, 5), 0.9, 0, "float64")], tags=("invalid-input",

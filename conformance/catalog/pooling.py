@@ -1,7 +1,7 @@
 """Max pooling (Pooling) and average pooling (AvgPooling)."""
 
 from . import conv
-from .base import Component, cast, distinct, product
+from .base import REPEAT_DX, Component, cast, distinct, product
 from .conv import DTYPES, STRIDES
 
 COLUMNS = ("N", "C", "H", "W", "PH", "PW", "stride", "pad", "fill", "dtype")
@@ -51,12 +51,13 @@ def output_shapes(p):
     return {"out": (p["N"], p["C"]) + out_hw(p), "dx": (p["N"], p["C"], p["H"], p["W"])}
 
 
+BEHAVIOURS = {"forward": ("out",), "input_gradient": ("dx", "dx_again")}
+# Max pooling's gradient jumps where two values of a window tie: no central differences there.
 pooling = Component("Pooling", "pooling", "layer", COLUMNS, make_inputs, output_shapes,
-                    behaviours={"forward": ("out",), "input_gradient": ("dx",)},
-                    gradients={"x": "dx"})
+                    behaviours=BEHAVIOURS, repeats=REPEAT_DX, gradients={"x": "dx"},
+                    numerical_witness=lambda p: p["fill"] != "ties")
 avg_pooling = Component("AvgPooling", "avg_pooling", "layer", COLUMNS, make_inputs,
-                        output_shapes,
-                        behaviours={"forward": ("out",), "input_gradient": ("dx",)},
+                        output_shapes, behaviours=BEHAVIOURS, repeats=REPEAT_DX,
                         gradients={"x": "dx"})
 
 

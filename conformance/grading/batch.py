@@ -30,7 +30,8 @@ def configure(parser):
     parser.add_argument("--rubric", metavar="FILE.toml")
     parser.add_argument("--oracle", choices=("reference", "torch"), default=None)
     parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the hidden inputs for everyone (default: fresh per student)")
+                        help="seed of the hidden inputs for everyone (default: derived from the "
+                             "rubric's secret)")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--memory", type=int, default=None, metavar="MB")
     parser.add_argument("--force", action="store_true", help="grade again even if up to date")

@@ -21,7 +21,8 @@ def configure(parser):
                         help="the right answers: the verified reference (NumPy only, default) "
                              "or PyTorch")
     parser.add_argument("--seed", type=int, default=None,
-                        help="seed of the hidden inputs (default: a fresh secret one)")
+                        help="seed of the hidden inputs, instead of the one derived from the "
+                             "rubric's secret (for tests)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="seconds per call into the submission (default 5)")
     parser.add_argument("--memory", type=int, default=None, metavar="MB",

@@ -1,19 +1,21 @@
-"""Grading one submission: the catalog's cases run in the sandbox, judged in this process.
+"""Grading one submission: the catalog's cases run in the sandbox, judged in this process by
+the same pipeline as the conformance suite (conformance/pipeline.py).
 
-The submission never runs here. Inputs and the right answers are computed before the child
-starts; the child only returns arrays, which are validated and compared here. Nothing the
-child says about passing is ever read.
+The submission never runs here. The child only returns arrays (its outputs, and the copies of
+the inputs it was given, as they were after the call), which are validated and judged here.
+Nothing the child says about passing is ever read.
+
+Scoring: each component's points go to one test per behaviour (forward, input gradient,
+parameter gradients, ...) and a small share (the rubric's `contract_share`) to the array
+contract (output shapes that still let the values be judged, dtype, inputs left unchanged), on
+visible and, with `hidden`, on hidden inputs. A check charges only the behaviour it checks.
 """
 
-import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from .. import catalog, engine, oracles, patterns, variants
+from .. import catalog, engine, oracles, pipeline, variants
 from .rubric import Rubric
 from .sandbox import Sandbox
 
@@ -28,7 +30,8 @@ _MAX_REFUSALS = 30  # distinct refused attempts listed in a report; the rest are
 
 @dataclass
 class TestResult:
-    """One graded test: a behaviour of a component, on visible or hidden inputs."""
+    """One graded test: a behaviour of a component (or its array contract), on visible or
+    hidden inputs."""
 
     component: str
     behaviour: str
@@ -41,8 +44,6 @@ class TestResult:
     hints: dict = field(default_factory=dict)  # variant name -> failing cases it explains
     notes: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # contract problems, crashes: plain words
-    pattern: str = ""
-    results: list = field(default_factory=list)  # (params, passed) for the pattern
 
     @property
     def name(self):
@@ -53,14 +54,20 @@ class TestResult:
     def ok(self):
         return self.passed == self.cases
 
+    def deduction(self):
+        """'Lost 2.5 of 5 points: 3 of 6 cases fail.' (what the deduction was for)."""
+        failing = self.cases - self.passed
+        lost = self.max_score - self.score
+        return (f"Lost {_points(lost)} of {_points(self.max_score)} points: {failing} of "
+                f"{self.cases} cases fail ({BEHAVIOUR_MEANING.get(self.behaviour, '')}).")
+
     def feedback(self):
-        """What the student reads: the problem in words, then the evidence."""
+        """What the student reads: the deduction and the problem in words, then the
+        evidence."""
         lines = []
         if self.cases and not self.ok:
-            lines.append(f"{self.cases - self.passed} of {self.cases} cases fail.")
+            lines.append(self.deduction())
         lines += self.problems
-        if self.pattern:
-            lines.append(f"Where: {self.pattern}.")
         failing = self.cases - self.passed
         for name, count in sorted(self.hints.items(), key=lambda kv: -kv[1]):
             lines.append(f"Likely bug ({count} of {failing} failing cases match it exactly): "
@@ -75,13 +82,32 @@ class TestResult:
         return "\n".join(lines)
 
 
+# What a test's points pay for, said in each deduction.
+BEHAVIOUR_MEANING = {
+    "forward": "the forward output",
+    "input_gradient": "dx, the gradient with respect to the input",
+    "parameter_gradients": "the gradients of the parameters",
+    "array_contract": "output shapes, dtype, and the inputs left unchanged",
+    "invalid_input": "a clear error for invalid input",
+    "accuracy": "the accuracy",
+    "eval_mode": "evaluation mode",
+    "running_statistics": "the running statistics",
+    "trajectory": "the losses along the optimisation",
+    "final_parameters": "the parameters after the optimisation",
+}
+
+
+def _points(x):
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
 @dataclass
 class GradeReport:
     submission: str
     rubric: Rubric
     oracle: str
     visible_seed: int
-    hidden_seed_digest: str
+    hidden_inputs: str  # where the hidden inputs come from, in words (never the secret)
     tests: list = field(default_factory=list)
     load_messages: list = field(default_factory=list)
     refused: list = field(default_factory=list)
@@ -89,6 +115,8 @@ class GradeReport:
     wall_time: float = 0.0
     calls: int = 0
     refusals_dropped: int = 0
+    # every check of every case run: (hidden, case id, behaviour) -> (ok, hints)
+    verdicts: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -110,7 +138,7 @@ class GradeReport:
 def _outcome(call):
     """The sandbox's CallResult as the engine's Outcome (never trusting anything but data)."""
     if call.status == "ok":
-        return engine.Outcome("ok", outputs=call.outputs, mutated=list(call.mutated))
+        return engine.Outcome("ok", outputs=call.outputs, inputs_after=call.inputs_after)
     error = call.error
     if call.status == "error" and error is not None and error.type == "ContractError":
         return engine.Outcome("contract", error_type="ContractError",
@@ -121,9 +149,25 @@ def _outcome(call):
     return engine.Outcome(call.status, error_message=str(error) if error else "")
 
 
-def plan(rubric, hidden_seed):
-    """[(component, hidden, seed, cases)] for every graded test."""
-    runs = [(False, rubric.visible_seed)] + ([(True, hidden_seed)] if rubric.hidden else [])
+class SandboxCall:
+    """The pipeline's caller for untrusted code: every call goes through the sandbox."""
+
+    def __init__(self, box):
+        self.box = box
+        self.calls = 0
+        self.refused = []
+
+    def __call__(self, case, params, inputs):
+        self.calls += 1
+        call = self.box.call(catalog.COMPONENTS[case.component].driver, params, inputs)
+        self.refused += call.refused
+        return _outcome(call)
+
+
+def plan(rubric):
+    """[(component, hidden, seed, cases)] for every graded run."""
+    runs = [(False, rubric.visible_seed)] + ([(True, rubric.hidden_seed())]
+                                             if rubric.hidden else [])
     chosen = []
     for name in rubric.points:
         cases = [c for c in catalog.cases(name, rubric.grid, invalid=None) if rubric.graded(c)]
@@ -139,31 +183,38 @@ def split_points(points, n):
 
 
 def _tests_for(component, hidden, points, rubric):
+    """The component's tests on one run (visible or hidden) and their points: the array
+    contract gets `contract_share` of them, the behaviours share the rest equally."""
     behaviours = list(catalog.COMPONENTS[component].behaviours)
     if any(c.error for c in catalog.cases(component, rubric.grid) if rubric.graded(c)):
-        behaviours.append("invalid_input")  # only when the rubric opts in (difference 10)
+        behaviours.append("invalid_input")  # only when the rubric opts in (invalid input)
     runs = 2 if rubric.hidden else 1
-    shares = split_points(points, len(behaviours) * runs)
+    contract = points * rubric.contract_share
+    shares = split_points(points - contract, len(behaviours) * runs)
     mine = shares[len(behaviours):] if hidden else shares[:len(behaviours)]
-    return {b: TestResult(component, b, hidden, share) for b, share in zip(behaviours, mine)}
+    tests = {b: TestResult(component, b, hidden, share) for b, share in zip(behaviours, mine)}
+    contract_shares = split_points(contract, runs)
+    tests[engine.CONTRACT] = TestResult(component, engine.CONTRACT, hidden,
+                                        contract_shares[-1] if hidden else contract_shares[0])
+    return tests
 
 
 def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memory_mb=None,
           progress=None, copy_siblings=True):
     """Grade `submission` (a .py file, notebook, Markdown export or folder).
 
+    seed: the hidden inputs' seed, overriding the rubric's secret (for tests).
     copy_siblings: for a single file, the .py files beside it are its helper modules; off
     where the folder holds other students' files (grade-batch)."""
     rubric = rubric or Rubric()
+    if seed is not None:
+        rubric = rubric.with_hidden_seed(seed)
     started = time.monotonic()
-    hidden_seed = seed if seed is not None else _secret_seed()
     oracle_impl = oracles.get(oracle or rubric.oracle)
     policy = engine.Policy(accepted=rubric.accepted(), name_in_errors=False)
     report = GradeReport(str(submission), rubric, oracle_impl.name, rubric.visible_seed,
-                         _digest(hidden_seed))
-    runs = plan(rubric, hidden_seed)
-    prepared = [(name, hidden, [(case, *_prepare(case, seed_, oracle_impl)) for case in cases])
-                for name, hidden, seed_, cases in runs]
+                         rubric.describe_hidden_inputs())
+    runs = plan(rubric)
     aliases = rubric.driver_aliases()
     names = set(rubric.points) | set(rubric.aliases.get("names", {}).values())
     # The cases' outputs are small; 64 MB is far above any of them and keeps a submission
@@ -174,17 +225,22 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
         load = box.start()
         report.load_messages = load.messages()
         report.output_excerpt = load.output
+        call = SandboxCall(box)
         deadline = started + rubric.time_budget
-        for i, (name, hidden, cases) in enumerate(prepared):
+        for i, (name, hidden, run_seed, cases) in enumerate(runs):
             if progress:
                 progress(name, hidden)
             tests = _tests_for(name, hidden, rubric.points[name], rubric)
             report.tests += tests.values()
             # each component gets a fair share of the time left, so a slow one cannot
             # starve those after it; what it does not use carries forward
-            share = (deadline - time.monotonic()) / (len(prepared) - i)
-            _run_component(box, name, cases, tests, policy, aliases, hidden, report,
-                           time.monotonic() + share)
+            share = (deadline - time.monotonic()) / (len(runs) - i)
+            # a hidden test's repro line must not reveal the secret seed
+            label = "HIDDEN" if hidden else run_seed
+            _run_component(call, cases, run_seed, label, tests, oracle_impl, policy, aliases,
+                           report, time.monotonic() + share)
+        report.calls = call.calls
+        _note_refusals(report, call.refused)
     if report.refusals_dropped:
         report.refused.append(f"... and {report.refusals_dropped} more refused attempts")
     for test in report.tests:
@@ -193,38 +249,26 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
     return report
 
 
-def _prepare(case, seed, oracle):
-    """Inputs and the right answer, computed before the submission runs."""
-    inputs = catalog.COMPONENTS[case.component].make_inputs(case.params, case.rng(seed))
-    needs_actual = catalog.COMPONENTS[case.component].expected_from_actual or case.error
-    expected = None if needs_actual else engine.expected_for(case, inputs, oracle)
-    return inputs, expected
-
-
-def _run_component(box, name, cases, tests, policy, aliases, hidden, report, deadline):
-    component = catalog.COMPONENTS[name]
+def _run_component(call, cases, seed, label, tests, oracle, policy, aliases, report,
+                   deadline):
     stopped = None
-    for case, inputs, expected in cases:
+    for case in cases:
         if not stopped and time.monotonic() > deadline:
-            stopped = (f"{name} used up its share of the grading time budget (its calls were "
-                       f"slow); the remaining cases were not run")
+            stopped = (f"{case.component} used up its share of the grading time budget (its "
+                       f"calls were slow); the remaining cases were not run")
         if stopped:
             _record_not_run(case, tests, stopped)
             continue
-        params = {**case.params, "aliases": aliases} if aliases else case.params
-        call = box.call(component.driver, params, inputs)
-        report.calls += 1
-        _note_refusals(report, call.refused)
-        outcome = _outcome(call)
-        if expected is None and not case.error:
-            expected = component.expected_from_actual(case.params, inputs, outcome.outputs)
-        # a hidden test's repro line must not reveal the secret seed
-        label = "HIDDEN" if hidden else report.visible_seed
-        checks = engine.judge(case, inputs, outcome, expected, policy, label, report.submission)
-        _record(case, inputs, checks, outcome, tests)
+        params = {**case.params, "aliases": aliases} if aliases else None
+        run = pipeline.run_case(case, seed, call, oracle, policy, label=label,
+                                impl=report.submission, params=params)
+        _record(run, tests)
+        report.verdicts.update({(label == "HIDDEN", case.id, behaviour): (c.ok, tuple(c.hints))
+                                for behaviour, c in run.checks.items()})
+        outcome = run.outcome
         if outcome.status in _STOP_AFTER or (outcome.status == "contract"
                                              and "not found" in outcome.error_message):
-            stopped = outcome.describe_error(name)
+            stopped = outcome.describe_error(case.component)
 
 
 def _note_refusals(report, refused):
@@ -237,35 +281,31 @@ def _note_refusals(report, refused):
             report.refusals_dropped += 1
 
 
-def _record(case, inputs, checks, outcome, tests):
-    """Fold a case's checks into the tests they belong to. Output shape, dtype and inputs
-    left unchanged count in every test of the case: a case passes a test only if all hold."""
-    size = sum(np.size(v) for v in inputs.values())
-    folded = [checks[k] for k in ("output_shape", "dtype", "inputs_unchanged") if k in checks]
+def _record(run, tests):
+    """Fold a case's checks into the tests they belong to: each check counts in its own test
+    only."""
+    case = run.case
+    size = sum(v.size for v in run.inputs.values())
     for behaviour, test in tests.items():
         if (behaviour == "invalid_input") != bool(case.error):
             continue
-        check = checks[behaviour]
-        related = [check] + (folded if behaviour != "invalid_input" else [])
-        ok = all(c.ok for c in related)
+        check = run.checks[behaviour]
         test.cases += 1
-        test.passed += ok
-        test.results.append((case.params, ok))
-        for c in related:
-            test.notes += [n for n in c.notes if n not in test.notes]
-        if ok:
+        test.passed += check.ok
+        test.notes += [n for n in check.notes if n not in test.notes]
+        if check.ok:
             continue
         for hint in check.hints:
             test.hints[hint] = test.hints.get(hint, 0) + 1
-        if outcome.status != "ok" or check.error:  # the same problem in every case: once
-            problem = check.error or outcome.describe_error(case.component)
+        if run.outcome.status != "ok" or check.error:  # the same problem in every case: once
+            problem = check.error or run.outcome.describe_error(case.component)
             if problem not in test.problems and len(test.problems) < 3:
                 test.problems.append(problem)
             message = "\n".join(dict.fromkeys(
                 line for line in check.message.splitlines()
                 if line.lstrip().startswith(("case:", "repro:", "hint:"))))
         else:
-            message = "\n".join(dict.fromkeys(c.message for c in related if not c.ok))
+            message = check.message
         test.failures.append((size, case.id, message))
 
 
@@ -274,7 +314,6 @@ def _record_not_run(case, tests, reason):
         if (behaviour == "invalid_input") != bool(case.error):
             continue
         test.cases += 1
-        test.results.append((case.params, False))
         if reason not in test.problems:
             test.problems.append(reason)
 
@@ -287,19 +326,3 @@ def _score(test, rubric):
     if not rubric.partial_credit:
         fraction = float(fraction == 1.0)
     test.score = test.max_score * fraction
-    test.pattern = patterns.explain(test.results)
-
-
-def _secret_seed():
-    env = os.environ.get("SCRATCH_CNN_GRADING_SECRET")
-    if env:
-        return int.from_bytes(env.encode(), "little") % (2**63)
-    return secrets.randbits(63)
-
-
-def _digest(seed):
-    """A fingerprint of the hidden seed: instructors can match runs without revealing it."""
-    import hashlib
-
-    return hashlib.sha256(str(seed).encode()).hexdigest()[:12]
-

@@ -30,9 +30,8 @@ def overview(report):
 def text(report):
     lines = [f"scratch-cnn grade: {report.submission}",
              f"score {_points(report.score)} / {_points(report.max_score)}",
-             f"oracle {report.oracle}; visible seed {report.visible_seed}; hidden inputs from a "
-             f"secret seed (#{report.hidden_seed_digest}); {report.calls} calls in "
-             f"{report.wall_time:.1f} s", ""]
+             f"oracle {report.oracle}; visible seed {report.visible_seed}; "
+             f"{report.hidden_inputs}; {report.calls} calls in {report.wall_time:.1f} s", ""]
     lines += overview(report)
     if lines[-1] != "":
         lines.append("")
@@ -87,7 +86,7 @@ def rich_json(report):
     return json.dumps({
         "submission": report.submission, "score": report.score, "max_score": report.max_score,
         "oracle": report.oracle, "rubric": report.rubric.source,
-        "visible_seed": report.visible_seed, "hidden_seed_digest": report.hidden_seed_digest,
+        "visible_seed": report.visible_seed, "hidden_inputs": report.hidden_inputs,
         "wall_time": report.wall_time, "calls": report.calls,
         "load_messages": report.load_messages, "refused": report.refused,
         "components": {name: {"score": s, "max_score": m}
@@ -96,7 +95,7 @@ def rich_json(report):
             "name": t.name, "component": t.component, "behaviour": t.behaviour,
             "hidden": t.hidden, "score": t.score, "max_score": t.max_score,
             "cases": t.cases, "passed": t.passed, "hints": t.hints, "notes": t.notes,
-            "problems": t.problems, "pattern": t.pattern, "feedback": t.feedback(),
+            "problems": t.problems, "feedback": t.feedback(),
             "failing_cases": [case_id for _, case_id, _ in t.failures],
         } for t in report.tests],
     }, indent=1)

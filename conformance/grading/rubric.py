@@ -2,6 +2,10 @@
 known differences from PyTorch are accepted. Defaults grade the book's chapter 7 contract;
 a TOML file overrides any part (see conformance/examples/rubric.toml)."""
 
+import dataclasses
+import hashlib
+import hmac
+import os
 from dataclasses import dataclass, field
 
 from .. import catalog, divergences
@@ -10,7 +14,14 @@ DEFAULT_POINTS = {"im2col": 10, "col2im": 10, "Convolution": 20, "Pooling": 15, 
                   "Affine": 10, "SoftmaxWithLoss": 10, "SimpleConvNet": 20}
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 _KEYS = {"grid", "oracle", "hidden", "hidden_visibility", "visible_seed", "entry", "timeout",
-         "memory_mb", "time_budget", "partial_credit", "points", "differences", "aliases"}
+         "memory_mb", "time_budget", "partial_credit", "points", "differences", "aliases",
+         "secret", "contract_share"}
+# The hidden inputs derive from a per-assignment secret; this environment variable, when set,
+# wins over the rubric's `secret` (so that a secret can stay out of files).
+SECRET_VARIABLE = "SCRATCH_CNN_GRADING_SECRET"
+# Without any secret the hidden inputs still repeat on every machine, but anyone with this
+# tool can compute them: the report says so.
+_PUBLIC_SECRET = "scratch-cnn has no secret for this assignment"
 
 
 class RubricError(ValueError):
@@ -22,10 +33,12 @@ class Rubric:
     points: dict = field(default_factory=lambda: dict(DEFAULT_POINTS))
     grid: str = "quick"
     oracle: str = "reference"
-    hidden: bool = True  # every test again on fresh inputs drawn from a secret seed
-    hidden_visibility: str = "after_published"
+    hidden: bool = True  # every test again on other inputs, derived from the secret
+    hidden_visibility: str = "visible"  # students see the hidden tests' scores (not inputs)
+    secret: str | None = None  # the hidden inputs derive from it and the case, nothing else
+    contract_share: float = 0.1  # of each component's points: the array contract's line
     visible_seed: int = 0  # the visible tests' inputs: students can reproduce them
-    entry: str | None = None  # the file to run when the submission is a folder
+    entry: str | list | None = None  # the file(s) to run when the submission is a folder
     timeout: float = 5.0  # seconds per call into the submission
     memory_mb: int = 1024
     time_budget: float = 300.0  # seconds for the whole grading; what is left is not run
@@ -33,6 +46,7 @@ class Rubric:
     differences: dict = field(default_factory=dict)  # difference name -> policy override
     aliases: dict = field(default_factory=lambda: {"names": {}, "attributes": {}})
     source: str = "default rubric"
+    seed_override: int | None = None  # a hidden seed given on the command line (tests)
 
     def policy_of(self, name):
         return self.differences.get(name, divergences.get(name)["grading"])
@@ -49,6 +63,38 @@ class Rubric:
         """Is this case part of the grade? Cases outside the book's contract are not,
         unless the rubric opts in."""
         return not (case.tags & self.ungraded_tags())
+
+    def _secret(self):
+        """(secret, where it came from)."""
+        if os.environ.get(SECRET_VARIABLE):
+            return os.environ[SECRET_VARIABLE], f"${SECRET_VARIABLE}"
+        if self.secret:
+            return self.secret, f"the rubric's secret ({self.source})"
+        return _PUBLIC_SECRET, None
+
+    def hidden_seed(self):
+        """The hidden inputs' seed: HMAC-SHA256 of the secret. Every case draws its inputs
+        from this seed and its own name, so a re-grade of the same file gives the same
+        results on any machine, and a new secret gives new hidden inputs."""
+        if self.seed_override is not None:
+            return self.seed_override
+        secret, _ = self._secret()
+        digest = hmac.new(secret.encode(), b"scratch-cnn hidden inputs", hashlib.sha256)
+        return int.from_bytes(digest.digest()[:8], "big") >> 1
+
+    def describe_hidden_inputs(self):
+        """Where the hidden inputs come from, in words for the report (never the secret)."""
+        if self.seed_override is not None:
+            return f"hidden inputs from seed {self.seed_override} (given on the command line)"
+        secret, where = self._secret()
+        if where is None:
+            return ("hidden inputs are NOT secret: no secret is set, so anyone with this tool "
+                    "can compute them; set `secret` in the rubric or $" + SECRET_VARIABLE)
+        fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+        return f"hidden inputs derived from {where}, fingerprint #{fingerprint}"
+
+    def with_hidden_seed(self, seed):
+        return dataclasses.replace(self, seed_override=int(seed))
 
     def driver_aliases(self):
         merged = {**self.aliases.get("names", {}), **self.aliases.get("attributes", {})}
@@ -111,6 +157,15 @@ def _validate(rubric, path):
     for key, kind in (("hidden", bool), ("partial_credit", bool), ("visible_seed", int)):
         if not isinstance(getattr(rubric, key), kind):
             fail(f"{key} must be a {kind.__name__}; got {getattr(rubric, key)!r}")
+    if rubric.secret is not None and not (isinstance(rubric.secret, str) and rubric.secret):
+        fail("secret must be a non-empty string (any text; keep it out of students' reach)")
+    share = rubric.contract_share
+    if not isinstance(share, (int, float)) or isinstance(share, bool) or not 0 <= share < 1:
+        fail(f"contract_share must be a number from 0 up to (not including) 1; got {share!r}")
+    entry = rubric.entry
+    if entry is not None and not (isinstance(entry, str) or (
+            isinstance(entry, list) and entry and all(isinstance(e, str) for e in entry))):
+        fail(f"entry must be a file name or a list of file names; got {entry!r}")
     for key in ("timeout", "memory_mb", "time_budget"):
         value = getattr(rubric, key)
         if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:

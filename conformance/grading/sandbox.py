@@ -223,7 +223,8 @@ class CallResult:
     output_bytes: int = 0                        # how much it printed in all
     wall_time: float = 0.0
     refused: list = field(default_factory=list)  # [Refusal] during this call
-    mutated: list = field(default_factory=list)  # input names the submission changed in place
+    # the copies of the inputs the driver was given, as they were after the call
+    inputs_after: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -577,11 +578,10 @@ def _call_result(header, arrays, input_names) -> CallResult:
     if status not in ("ok", "error", "memory"):  # the others are for the parent to decide
         raise _ProtocolError(f"unknown status {status!r}")
     result = CallResult(status, refused=_refusals(header.get("refused", [])))
-    mutated = header.get("mutated", [])
-    if not isinstance(mutated, list) or not all(isinstance(m, str) and m in input_names
-                                                for m in mutated):
-        raise _ProtocolError("malformed list of mutated inputs")
-    result.mutated = sorted(mutated)
+    for name in [n for n in arrays if n.startswith("input:")]:
+        if name[len("input:"):] not in input_names:
+            raise _ProtocolError(f"an input {name!r} that was never sent")
+        result.inputs_after[name[len("input:"):]] = arrays.pop(name)
     if status != "ok":
         result.error = _error_info(header.get("error"))
         return result

@@ -41,7 +41,7 @@ class TorchOracle:
         self.name = torch_oracle.NAME
 
     def compute(self, component, p, a):
-        return self._oracle.compute(component.driver, p, _float64(a))
+        return self._oracle.compute(component.oracle, p, _float64(a))
 
 
 def get(name):

@@ -178,7 +178,9 @@ def network(p, a):
     loss.backward()
     accuracy = float(np.mean(np.argmax(_np(scores), axis=1) == a["t"]))
     return {"scores": _np(scores), "loss": _np(loss), "accuracy": np.array(accuracy),
-            **{f"d{k}": _np(v.grad) for k, v in params.items()}}
+            **{f"d{k}": _np(v.grad) for k, v in params.items()},
+            **{f"shape:{k}": np.array(shape, dtype=np.float64)
+               for k, shape in p["param_shapes"].items()}}
 
 
 def optimizer(p, a):

@@ -36,11 +36,6 @@ def variant(component, name, hint="", requires=()):
     return register
 
 
-def hint_only(component, name, hint):
-    """A known mistake the drivers recognise from the contract (e.g. a parameter shape)."""
-    variant(component, name, hint)(lambda p, a, e: None)
-
-
 def hint(name, component):
     for v in REGISTRY.get(component, []):
         if v.name == name and v.hint:
@@ -50,11 +45,16 @@ def hint(name, component):
 
 def matching(case, inputs, expected, outputs, keys, names=None):
     """Names of the variants whose prediction for every one of `keys` they predict matches
-    the implementation's outputs (and differs from the correct answer)."""
+    the implementation's outputs (and differs from the correct answer). Variants see the
+    inputs and the facts the implementation reported as data (outputs named `kind:name`,
+    such as its parameters' initial values), never its answers."""
     rtol, atol = compare.tolerance(case)
     found = []
     requirements = {v.name: v.requires for v in REGISTRY.get(case.component, [])}
-    for name, predicted in _predictions(case, inputs, expected).items():
+    evidence = {**inputs, **{k: v for k, v in outputs.items()
+                             if ":" in k and not k.startswith("error:")
+                             and compare.as_numbers(v) is not None}}
+    for name, predicted in _predictions(case, evidence, expected).items():
         if names is not None and name not in names:
             continue
         shared = [k for k in keys if k in predicted]
@@ -90,6 +90,8 @@ def _informative(predicted, expected, rtol, atol):
 
 
 def _matches(actual, predicted, rtol, atol):
+    if np.shape(actual) != np.shape(predicted):  # a prediction names a shape too
+        return False
     if np.isnan(np.asarray(predicted, dtype=float)).any():  # overflow variants predict NaN
         got = compare.as_numbers(actual)
         return got is not None and got.shape == np.shape(predicted) and np.array_equal(
@@ -106,19 +108,44 @@ def _predictions(case, inputs, expected):
     if key not in _CACHE:
         if len(_CACHE) > 256:
             _CACHE.clear()
-        a = {k: np.asarray(v, dtype=np.float64) if np.asarray(v).dtype.kind == "f" else v
-             for k, v in inputs.items()}
-        results = {}
+            _ERRORS.clear()
+        # float inputs, and every fact reported as data, in float64; labels stay integers
+        a = {k: np.asarray(v, dtype=np.float64)
+             if ":" in k or np.asarray(v).dtype.kind == "f" else v for k, v in inputs.items()}
+        results, errors = {}, []
         for v in REGISTRY.get(case.component, []):
             with np.errstate(all="ignore"):
                 try:
                     predicted = v.predict(case.params, a, expected)
                 except (ValueError, IndexError):  # the variant cannot form on this case
                     predicted = None
+                except Exception as exc:  # a bug of the suite: reported, never a crash
+                    predicted = None
+                    errors.append(f"the suite's variant `{v.name}` raised "
+                                  f"{type(exc).__name__}: {exc} (a bug of the suite; "
+                                  f"please report it)")
             if predicted:
-                results[v.name] = predicted
+                repeats = case_repeats(case)
+                results[v.name] = {**{again: predicted[first] for again, first in
+                                      repeats.items() if first in predicted}, **predicted}
         _CACHE[key] = results
+        _ERRORS[key] = errors
     return _CACHE[key]
+
+
+def case_repeats(case):
+    """A variant predicts a method's answer; a second call (backward again) gives the same."""
+    from ..catalog import COMPONENTS
+
+    return COMPONENTS[case.component].repeats
+
+
+def suite_errors(case, inputs):
+    """What went wrong in the variants on this case (after `matching` consulted them)."""
+    return _ERRORS.get((case.id, _fingerprint(inputs)), [])
+
+
+_ERRORS = {}
 
 
 def _fingerprint(inputs):
@@ -132,4 +159,3 @@ def _fingerprint(inputs):
 
 # The variants themselves, one module per family; importing them fills REGISTRY.
 from . import conv, layers, losses, networks, optimizers, pooling  # noqa: E402, F401
-from .windows import unfold  # noqa: E402, F401  (the suite's own im2col, for a witness)

@@ -1,7 +1,7 @@
 """im2col, col2im and Convolution: what their usual bugs output."""
 
+from ..windows import conv_from_col, crop, dcol, fold, out_size, pad_once_hw, reshape_error, unfold
 from . import variant
-from .windows import conv_from_col, crop, dcol, fold, out_size, pad_once_hw, reshape_error, unfold
 
 
 @variant("im2col", "im2col-ignores-stride",

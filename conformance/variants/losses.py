@@ -95,12 +95,13 @@ def _(p, a, e):
 
 @variant("BatchNormalization", "batchnorm-book-statistics")
 def _(p, a, e):
+    """The book's formulas for 2-D input: eps 1e-6, running statistics that start at zero,
+    a biased running variance; its backward always uses the last training batch."""
     if a["x"].ndim != 2:
         return None
-    x, gamma, beta = a["x"], a["gamma"], a["beta"]
+    x, gamma, beta, dout = a["x"], a["gamma"], a["beta"], a["dout"]
     mu, var = x.mean(axis=0), x.var(axis=0)
-    std = np.sqrt(var + 1e-6)
-    xn = (x - mu) / std
+    xn = (x - mu) / np.sqrt(var + 1e-6)
     running_mean = (1 - p["momentum"]) * mu  # the book starts both statistics at zero
     running_var = (1 - p["momentum"]) * var
     for _ in range(p["extra_steps"]):
@@ -108,8 +109,21 @@ def _(p, a, e):
         running_mean = p["momentum"] * running_mean + (1 - p["momentum"]) * more.mean(axis=0)
         running_var = p["momentum"] * running_var + (1 - p["momentum"]) * more.var(axis=0)
     out_eval = gamma * (a["x_eval"] - running_mean) / np.sqrt(running_var + 1e-6) + beta
-    return {"out": gamma * xn + beta, "running_mean": running_mean, "running_var": running_var,
-            "out_eval": out_eval}
+    # backward after an evaluation-mode forward uses the last training batch's cache
+    last = a["x_more"] if p["extra_steps"] else x
+    return {"out": gamma * xn + beta, "dx": _book_bn_dx(x, gamma, dout),
+            "dgamma": np.sum(xn * dout, axis=0), "dbeta": dout.sum(axis=0),
+            "running_mean": running_mean, "running_var": running_var, "out_eval": out_eval,
+            "dx_eval": _book_bn_dx(last, gamma, dout)}
+
+
+def _book_bn_dx(x, gamma, dout, eps=1e-6):
+    xc = x - x.mean(axis=0)
+    std = np.sqrt(np.mean(xc ** 2, axis=0) + eps)
+    dxn = gamma * dout
+    dvar = -0.5 * np.sum(dxn * xc, axis=0) / std ** 3
+    dxc = dxn / std + (2.0 / len(x)) * xc * dvar
+    return dxc - dxc.sum(axis=0) / len(x)
 
 
 # ---------------------------------------------------------------------------------------------

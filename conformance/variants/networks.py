@@ -4,7 +4,7 @@ import numpy as np
 
 import scratch_cnn
 
-from . import hint_only, variant
+from . import variant
 from .losses import book_loss
 
 # Networks
@@ -15,12 +15,62 @@ def _(p, a, e):
     return {"loss": np.array(book_loss(p, {"x": e["scores"], "t": a["t"]}))}
 
 
-hint_only("SimpleConvNet", "missing-pooling-layer",
-          "W2 has the size of the convolution's output before pooling: is the Pool1 layer "
-          "(2x2, stride 2) missing, or its size left out of W2?")
-hint_only("SimpleConvNet", "square-input-assumed",
-          "W2 is sized as if the input were square (the book uses input_dim[1] for both sides): "
-          "compute the convolution's height and width separately")
+@variant("SimpleConvNet", "layers-hold-copies",
+         "the layers hold copies of the parameters, so setting net.params[k][...] (as an "
+         "optimizer does) never reaches them: pass the params arrays themselves, e.g. "
+         "Affine(self.params['W2'], self.params['b2']), without .copy() or np.array(...)")
+def _(p, a, e):
+    """The network computed with its initial weights (reported by the driver before it set
+    the case's), as if the layers never saw the new ones."""
+    initial = {k: a[f"initial:{k}"] for k in p["param_shapes"] if f"initial:{k}" in a}
+    if len(initial) != len(p["param_shapes"]):
+        return None
+    net = scratch_cnn.SimpleConvNet(**p["init"])
+    for k, v in initial.items():
+        net.params[k][...] = v
+    grads = net.gradient(a["x"], a["t"])
+    return {"scores": net.predict(a["x"]),
+            "loss": [np.array(net.loss(a["x"], a["t"])),
+                     np.array(book_loss(p, {"x": net.predict(a["x"]), "t": a["t"]}))],
+            **{f"d{k}": v for k, v in grads.items()}}
+
+
+# W2's size, from the parameter shapes the driver reports as data (shape:W2)
+
+
+def _w2_rows(p, rows):
+    return {"shape:W2": np.array([rows, p["init"]["hidden_size"]], dtype=np.float64)}
+
+
+def _conv_hw(p):
+    from ..catalog.networks import conv_output_hw
+
+    c = p["init"]["conv_param"]
+    return conv_output_hw({"input_dim": p["input_dim"], "filter_size": c["filter_size"],
+                           "pad": c["pad"], "stride": c["stride"]})
+
+
+@variant("SimpleConvNet", "pool-size-rounding")
+def _(p, a, e):
+    ch, cw = _conv_hw(p)
+    return _w2_rows(p, int(p["filter_num"] * (ch / 2) * (cw / 2)))
+
+
+@variant("SimpleConvNet", "simple-conv-net-square-input")
+def _(p, a, e):
+    ch, cw = _conv_hw(p)
+    if ch == cw:
+        return None
+    # the book: the size from input_dim[1] alone, through its int(n * (s/2) * (s/2))
+    return _w2_rows(p, int(p["filter_num"] * (ch / 2) * (ch / 2)))
+
+
+@variant("SimpleConvNet", "missing-pooling-layer",
+         "W2 has the size of the convolution's output before pooling: is the Pool1 layer "
+         "(2x2, stride 2) missing, or its size left out of W2?")
+def _(p, a, e):
+    ch, cw = _conv_hw(p)
+    return _w2_rows(p, p["filter_num"] * ch * cw)
 
 
 @variant("SimpleConvNet", "accuracy-drops-partial-batch", requires=("scores",))

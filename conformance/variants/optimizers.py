@@ -2,13 +2,12 @@
 
 import numpy as np
 
+from ..drivers import mlp_loss_and_gradient
 from . import variant
 
 
 def _book_trajectory(step):
     def predict(p, a, e):
-        from .drivers import mlp_loss_and_gradient
-
         params = {k: a[k].copy() for k in ("W1", "b1", "W2", "b2")}
         state, losses = {}, []
         for i, (x, t) in enumerate(zip(a["x"], a["t"])):

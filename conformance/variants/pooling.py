@@ -4,8 +4,8 @@ import numpy as np
 
 import scratch_cnn
 
+from ..windows import crop, fold, out_size, reshape_error, unfold
 from . import variant
-from .windows import crop, fold, out_size, reshape_error, unfold
 
 
 def _pool_layer(cls, p, pad):

@@ -279,7 +279,7 @@ BUGS = [
           "Affine(self.params['W2'].copy(), self.params['b2'].copy())"),
          ("Affine(self.params['W3'], self.params['b3'])",
           "Affine(self.params['W3'].copy(), self.params['b3'].copy())")],
-        message="holds params['W1'] itself"),
+        hint="layers-hold-copies"),
 ]
 
 

@@ -1,5 +1,5 @@
-"""The book's window loops (im2col, col2im), with the knobs students get wrong, for the
-variants to reproduce a bug exactly."""
+"""The book's window loops (im2col, col2im), with the knobs students get wrong: the suite's own
+im2col for the adjoint witness, and the variants' way to reproduce a bug exactly."""
 
 import numpy as np
 
