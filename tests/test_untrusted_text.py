@@ -80,6 +80,16 @@ def test_text_report_has_no_control_characters_and_one_score_line(nasty_report):
     assert score_lines == [f"score {results._points(nasty_report.score)} / 100"]
 
 
+def test_a_message_raised_while_loading_cannot_pose_as_the_score(tmp_path):
+    (tmp_path / "student.py").write_text(f"import numpy as np\nraise ValueError({NASTY!r})\n")
+    report = grade.grade(str(tmp_path / "student.py"), seed=1)
+    text = results.text(report)
+    assert any("score 100 / 100" in m for m in report.load_messages)
+    assert active_characters(text) == []
+    assert [line for line in text.splitlines() if line.startswith("score")] == ["score 0 / 100"]
+    assert "\n  score 100 / 100\n" in text  # the message's second line, indented
+
+
 def test_terminal_summary_shows_the_real_score(tmp_path):
     """As a TA runs it: the bytes on the terminal hold no escape sequence, and the score line
     is the one in results.json."""
