@@ -82,7 +82,8 @@ class MatrixReporter:
         # user_properties in a <properties> inside its <testcase>, where Jenkins' junit-10.xsd
         # allows none. They are this plugin's channel to this reporter, so once read here
         # (first: tryfirst) they are not passed on. The test ids name the case anyway.
-        self._junit = bool(config.option.xmlpath) and not hasattr(config, "workerinput")
+        self._junit = (bool(getattr(config.option, "xmlpath", None))  # -p no:junitxml: none
+                       and not hasattr(config, "workerinput"))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report):
