@@ -1,21 +1,29 @@
 """The end of a conformance run: the component matrix in the terminal, and JSON or HTML
-reports with a pass/fail heat map over the stride x pad and kernel x size grids."""
+reports (conformance/report_html.py) of how every case fared."""
 
-import html
-import json
 import os
 import platform
+import sys
 from collections import defaultdict
+from importlib import metadata
 
 import numpy as np
+import pytest
+
+from scratch_cnn import strict_json
 
 from . import catalog, patterns
+
+# What became of a case, worst first: a case is failed if any of its checks failed, missing
+# if the implementation lacks a component it needs, known if a check differs from PyTorch
+# only as an accepted book behaviour does (an expected failure), passed otherwise.
+STATES = ("failed", "missing", "known", "passed")
 
 
 class ComponentResults:
     def __init__(self, name):
         self.name = name
-        self.cases = {}  # case id -> {"params", "ok", "missing"}
+        self.cases = {}  # case id -> {"params", "ok", "missing", "known", "invalid"}
         self.failures = []  # (case id, behaviour, message)
         self.hints = defaultdict(set)  # variant name -> case ids
         self.worst_abs = 0.0
@@ -32,25 +40,33 @@ class ComponentResults:
         elif outcome != "passed":
             entry["ok"] = False
             self.failures.append((case_id, behaviour, message))
-        self.worst_abs = max(self.worst_abs, _finite(props.get("max_abs", 0.0)))
-        self.worst_rel = max(self.worst_rel, _finite(props.get("max_rel", 0.0)))
+        self.worst_abs = max(self.worst_abs, _worst(props.get("max_abs", 0.0)))
+        self.worst_rel = max(self.worst_rel, _worst(props.get("max_rel", 0.0)))
         for hint in props.get("hints", ()):
             self.hints[hint].add(case_id)
 
     def counts(self):
-        present = [c for c in self.cases.values() if not c["missing"]]
-        passed = sum(c["ok"] and not c["known"] for c in present)
-        known = sum(c["ok"] and c["known"] for c in present)
-        return {"cases": len(self.cases), "passed": passed, "known": known,
-                "failed": len(present) - passed - known,
-                "missing": len(self.cases) - len(present)}
+        states = [case_state(c) for c in self.cases.values()]
+        return {"cases": len(states), **{state: states.count(state) for state in
+                                         ("passed", "failed", "missing", "known")}}
 
     def pattern(self):
         return patterns.explain([(c["params"], c["ok"]) for c in self.cases.values()
                                  if not c["missing"] and not c["invalid"]])
 
 
-def _finite(x):
+def case_state(case):
+    """One of STATES for a case entry."""
+    if case["missing"]:
+        return "missing"
+    if not case["ok"]:
+        return "failed"
+    return "known" if case["known"] else "passed"
+
+
+def _worst(x):
+    """A difference as a number to take the maximum of: NaN (a NaN where a number was
+    expected) counts as the worst possible, infinity."""
     return float(x) if np.isfinite(x) else float("inf")
 
 
@@ -62,8 +78,20 @@ class MatrixReporter:
         self.config = config
         self.session = session
         self.components = {}
+        # pytest's JUnit writer (--junitxml, on the controller only) puts a test's
+        # user_properties in a <properties> inside its <testcase>, where Jenkins' junit-10.xsd
+        # allows none. They are this plugin's channel to this reporter, so once read here
+        # (first: tryfirst) they are not passed on. The test ids name the case anyway.
+        self._junit = (bool(getattr(config.option, "xmlpath", None))  # -p no:junitxml: none
+                       and not hasattr(config, "workerinput"))
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report):
+        self._record(report)
+        if self._junit:
+            report.user_properties = []
+
+    def _record(self, report):
         props = dict(report.user_properties)
         component = props.get("component")
         if component is None:
@@ -113,8 +141,17 @@ class MatrixReporter:
                     tr.write_line(f"    looks like `{hint}` ({len(ids)} case(s))")
         path = self.config.getoption("cnn_report")
         if path and not hasattr(self.config, "workerinput"):
-            write_report(path, self.session, self.components)
+            try:
+                write_report(path, self.session, self.components)
+            except OSError as exc:  # the runner checked the folder; a full disk remains
+                print(f"scratch-cnn conformance: error: cannot write the report {path}: "
+                      f"{exc.strerror or exc}", file=sys.stderr)
+                self._pytest_session.exitstatus = pytest.ExitCode.USAGE_ERROR
+                return
             tr.write_line(f"report written to {path}")
+
+    def pytest_sessionstart(self, session):
+        self._pytest_session = session
 
 
 def _ordered(components):
@@ -123,17 +160,15 @@ def _ordered(components):
 
 
 def summary(session, components):
-    import numpy
-
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:
+    """Everything the JSON and HTML reports show, as plain data. A worst error may be
+    infinite (written to JSON as "Infinity", see scratch_cnn.strict_json)."""
+    try:  # the installed version, without importing torch (seconds) for a reference run
+        torch_version = metadata.version("torch")
+    except metadata.PackageNotFoundError:
         torch_version = None
     return {
         "impl": session.target.description, "grid": session.grid, "seed": session.seed,
-        "oracle": session.oracle.name, "numpy": numpy.__version__, "torch": torch_version,
+        "oracle": session.oracle.name, "numpy": np.__version__, "torch": torch_version,
         "python": platform.python_version(),
         "components": {
             name: {**r.counts(), "worst_abs": r.worst_abs, "worst_rel": r.worst_rel,
@@ -141,7 +176,9 @@ def summary(session, components):
                    "hints": {h: sorted(ids) for h, ids in r.hints.items()},
                    "failures": [{"case": c, "behaviour": b, "message": m}
                                 for c, b, m in r.failures],
-                   "case_results": {cid: {"ok": c["ok"], "missing": c["missing"],
+                   "case_results": {cid: {"state": case_state(c), "ok": c["ok"],
+                                          "missing": c["missing"], "known": c["known"],
+                                          "invalid_input": c["invalid"],
                                           "params": c["params"]}
                                     for cid, c in r.cases.items()}}
             for name, r in ((n, components[n]) for n in _ordered(components))},
@@ -149,109 +186,21 @@ def summary(session, components):
 
 
 def write_report(path, session, components):
+    """FILE.html or FILE.json, written atomically (a temp file beside it, then a rename)."""
+    from . import report_html
+
     data = summary(session, components)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    text = render_html(data) if path.endswith((".html", ".htm")) else json.dumps(
-        data, indent=1, default=str)
+    if path.endswith((".html", ".htm")):
+        text = report_html.render(data)
+    else:
+        text = strict_json.dumps(data, indent=1, default=str)
     tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
-
-
-# ---------------------------------------------------------------------------------------------
-# HTML: a standalone page, a table and heat maps
-
-
-def heatmap(cases, row_of, col_of):
-    """{(row, col): [passed, total]} over the cases that have both coordinates."""
-    cells = defaultdict(lambda: [0, 0])
-    for c in cases.values():
-        if c["missing"]:
-            continue
-        r, k = row_of(c["params"]), col_of(c["params"])
-        if r is None or k is None:
-            continue
-        cells[(r, k)][0] += c["ok"]
-        cells[(r, k)][1] += 1
-    return cells
-
-
-def _get(*keys):
-    def read(p):
-        if not all(k in p for k in keys):
-            return None
-        return "x".join(str(p[k]) for k in keys)
-    return read
-
-
-HEATMAPS = [("stride", "pad", _get("stride"), _get("pad")),
-            ("kernel", "input size", lambda p: _get("FH", "FW")(p) or _get("PH", "PW")(p),
-             _get("H", "W"))]
-
-
-def _color(passed, total):
-    frac = passed / total
-    red, green = int(220 * (1 - frac)) + 30, int(180 * frac) + 40
-    return f"rgb({red},{green},70)"
-
-
-def render_html(data):
-    esc = html.escape
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'><title>scratch-cnn conformance"
-        "</title><style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
-        "margin:0.5em 0}td,th{border:1px solid #ccc;padding:4px 8px;text-align:center}"
-        ".heat td{color:white;min-width:3em}.fail{color:#b00}.ok{color:#070}"
-        "pre{background:#f6f6f6;padding:0.5em;white-space:pre-wrap}</style></head><body>",
-        f"<h1>scratch-cnn conformance</h1><p>{esc(str(data['impl']))}<br>grid "
-        f"{esc(data['grid'])}, seed {data['seed']}, oracle {esc(data['oracle'])}, numpy "
-        f"{esc(data['numpy'])}, torch {esc(str(data['torch']))}, Python "
-        f"{esc(data['python'])}</p>",
-        "<table><tr><th>component</th><th>cases</th><th>passed</th><th>failed</th>"
-        "<th>missing</th><th>known</th><th>worst abs</th><th>worst rel</th></tr>"]
-    for name, c in data["components"].items():
-        cls = "fail" if c["failed"] else "ok"
-        parts.append(f"<tr class='{cls}'><td><a href='#{esc(name)}'>{esc(name)}</a></td>"
-                     f"<td>{c['cases']}</td><td>{c['passed']}</td><td>{c['failed']}</td>"
-                     f"<td>{c['missing']}</td><td>{c['known']}</td><td>{c['worst_abs']:.2g}</td>"
-                     f"<td>{c['worst_rel']:.2g}</td></tr>")
-    parts.append("</table>")
-    for name, c in data["components"].items():
-        parts.append(f"<h2 id='{esc(name)}'>{esc(name)}</h2>")
-        if c["pattern"]:
-            parts.append(f"<p><b>Pattern:</b> {esc(c['pattern'])}</p>")
-        for hint, ids in c["hints"].items():
-            parts.append(f"<p><b>Looks like</b> <code>{esc(hint)}</code> "
-                         f"({len(ids)} case(s))</p>")
-        for row_name, col_name, row_of, col_of in HEATMAPS:
-            cells = heatmap(c["case_results"], row_of, col_of)
-            if not cells:
-                continue
-            rows = sorted({r for r, _ in cells}, key=_natural)
-            cols = sorted({k for _, k in cells}, key=_natural)
-            parts.append(f"<table class='heat'><tr><th>{esc(row_name)} \\ "
-                         f"{esc(col_name)}</th>"
-                         + "".join(f"<th>{esc(k)}</th>" for k in cols) + "</tr>")
-            for r in rows:
-                parts.append(f"<tr><th>{esc(r)}</th>")
-                for k in cols:
-                    if (r, k) in cells:
-                        ok, total = cells[(r, k)]
-                        parts.append(f"<td style='background:{_color(ok, total)}' "
-                                     f"title='{ok} of {total} cases pass'>{ok}/{total}</td>")
-                    else:
-                        parts.append("<td style='background:#eee'></td>")
-                parts.append("</tr>")
-            parts.append("</table>")
-        for failure in c["failures"][:20]:
-            parts.append(f"<pre>{esc(failure['message'])}</pre>")
-        if len(c["failures"]) > 20:
-            parts.append(f"<p>... and {len(c['failures']) - 20} more failures</p>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _natural(label):
-    return [int(t) if t.isdigit() else t for t in str(label).replace("x", " x ").split()]
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,8 +1,11 @@
 """`scratch-cnn repro CASE`: run one case and show every number, for a failure's repro line."""
 
+import sys
+
 import numpy as np
 
 from . import catalog
+from .cli import CHECKS_FAILED, OK, USAGE
 
 
 def configure(parser):
@@ -21,19 +24,21 @@ def run(args):
 
     if args.list is not None:
         names = [args.list] if args.list else list(catalog.COMPONENTS)
+        unknown = [name for name in names if name not in catalog.COMPONENTS]
+        if unknown:
+            return _fail(f"no component {unknown[0]!r}; the components are "
+                         f"{', '.join(catalog.COMPONENTS)}")
         for name in names:
             for case in catalog.COMPONENTS[name].cases:
                 print(f"{case.id}  [{', '.join(sorted(case.grids))}]")
-        return 0
+        return OK
     if not args.case:
-        print("scratch-cnn repro: error: name a case (see --list)")
-        return 2
+        return _fail("name a case (see --list)")
     try:
         case = catalog.find(args.case)
         session = Session(load_target(args.impl), "full", args.seed, args.oracle)
     except (KeyError, TargetError, RuntimeError) as exc:
-        print(f"scratch-cnn repro: error: {exc.args[0]}")
-        return 2
+        return _fail(exc.args[0])
     inputs, outcome, checks = session.verdict(case)
     print(f"case {case.id} (seed {args.seed}) on {session.target.description}")
     for name, value in inputs.items():
@@ -54,4 +59,9 @@ def run(args):
         arrays.update({f"expected_{k}": v for k, v in expected.items()})
         np.savez(args.save, **arrays)
         print(f"saved to {args.save}")
-    return 0 if all(c.ok for c in checks.values()) else 1
+    return OK if all(c.ok for c in checks.values()) else CHECKS_FAILED
+
+
+def _fail(message):
+    print(f"scratch-cnn repro: error: {message}", file=sys.stderr)
+    return USAGE

@@ -83,12 +83,13 @@ def _tqdm():
 
 
 class _Progress:
-    """One epoch's progress on stderr: a tqdm bar over its batches when tqdm is installed,
-    else one summary line when the epoch ends; nothing at all when disabled."""
+    """One epoch's progress on stderr: a tqdm bar over its batches when stderr is a terminal
+    and tqdm is installed, else one summary line when the epoch ends (a bar's redraws would
+    fill a log file); nothing at all when disabled."""
 
     def __init__(self, desc, total, enabled):
         self._desc, self._enabled = desc, enabled
-        bar_class = _tqdm() if enabled else None
+        bar_class = _tqdm() if enabled and sys.stderr.isatty() else None
         self._bar = bar_class(total=total, desc=desc, unit="batch", file=sys.stderr,
                               leave=True, dynamic_ncols=True) if bar_class else None
 

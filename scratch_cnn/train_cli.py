@@ -4,7 +4,6 @@ checkpoints and pictures. BLAS threads are limited by `conformance.cli` before N
 """
 
 import argparse
-import json
 import math
 import os
 import sys
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import strict_json
 from .data import load_digits, load_mnist
 from .layers import Convolution
 from .nets import AlexNet, DeepConvNet, LeNet, SimpleConvNet
@@ -161,7 +161,10 @@ def configure(parser):
     parser.add_argument("--resume", metavar="PATH",
                         help="continue from this checkpoint (and keep checkpointing to it "
                              "unless --checkpoint says otherwise)")
-    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing but errors: no progress (on stderr: a bar on a "
+                             "terminal, else one line per epoch) and no final result (on "
+                             "stdout)")
 
 
 def run(args):
@@ -210,11 +213,10 @@ def _run(args, start):
         _write_plots(args.plot, filters_before, network, trainer, x_test, t_test)
     if args.metrics_json:
         _write_json(args.metrics_json, _metrics(settings, trainer, network, start))
-    if not args.quiet:
+    if not args.quiet:  # the result, on stdout; the progress went to stderr
         last = trainer.history[-1]
         print(f"test accuracy {last['test_accuracy']:.2%} (train {last['train_accuracy']:.2%}) "
-              f"after {trainer.epoch} epochs, {time.perf_counter() - start:.1f} s",
-              file=sys.stderr)
+              f"after {trainer.epoch} epochs, {time.perf_counter() - start:.1f} s")
     return 0
 
 
@@ -328,8 +330,7 @@ def _write_json(path, obj):
     fd, tmp = tempfile.mkstemp(prefix=".metrics-", suffix=".json.tmp", dir=folder)
     try:
         with os.fdopen(fd, "w") as f:
-            json.dump(obj, f, indent=2)
-            f.write("\n")
+            f.write(strict_json.dumps(obj, indent=2) + "\n")  # a diverged loss is "NaN"
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

@@ -17,6 +17,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from ..untrusted import visible
 from .rubric import DEFAULT_POINTS, RubricError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".md")
@@ -35,6 +36,8 @@ def configure(parser):
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--memory", type=int, default=None, metavar="MB")
     parser.add_argument("--force", action="store_true", help="grade again even if up to date")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="no progress on stderr (the summary line still goes to stdout)")
 
 
 def find_submissions(folder, out):
@@ -85,22 +88,27 @@ def _write_atomic(path, text):
     os.replace(tmp, path)
 
 
-def _progress(total):
-    try:
-        from tqdm import tqdm
+def _progress(total, quiet):
+    """A tqdm bar on a terminal; elsewhere (a log, CI) one line per submission; with --quiet
+    nothing."""
+    if not quiet and sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
 
-        return tqdm(total=total, unit="submission", file=sys.stderr)
-    except ImportError:
-        return _TextProgress(total)
+            return tqdm(total=total, unit="submission", file=sys.stderr)
+        except ImportError:
+            pass
+    return _TextProgress(total, quiet)
 
 
 class _TextProgress:
-    def __init__(self, total):
-        self.total, self.done = total, 0
+    def __init__(self, total, quiet):
+        self.total, self.done, self.quiet = total, 0, quiet
 
     def update(self, n=1):
         self.done += n
-        print(f"graded {self.done}/{self.total}", file=sys.stderr, flush=True)
+        if not self.quiet:
+            print(f"graded {self.done}/{self.total}", file=sys.stderr, flush=True)
 
     def set_postfix_str(self, text):
         pass
@@ -137,8 +145,8 @@ def run(args):
                 rows[path.stem] = meta
                 continue
         todo.append((path, digest))
-    bar = _progress(len(todo))
-    if len(todo) < len(submissions):
+    bar = _progress(len(todo), args.quiet)
+    if len(todo) < len(submissions) and not args.quiet:
         print(f"{len(submissions) - len(todo)} submissions already graded (use --force to "
               f"grade again)", file=sys.stderr)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -149,7 +157,7 @@ def run(args):
             meta = {"submission": str(path), "fingerprint": digest, **future.result()}
             _write_atomic(out / path.stem / "meta.json", json.dumps(meta, indent=1))
             rows[path.stem] = meta
-            bar.set_postfix_str(path.stem)
+            bar.set_postfix_str(visible(path.stem, newlines=False))  # a name is data
             bar.update(1)
     bar.close()
     components = list(rubric.points or DEFAULT_POINTS)

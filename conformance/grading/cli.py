@@ -4,6 +4,7 @@ whatever the grade; 2 when the grader could not run (bad arguments, unreadable s
 import os
 import sys
 
+from .. import pages
 from . import results
 from .rubric import RubricError, load
 
@@ -46,6 +47,11 @@ def run(args):
         return fail(f"{args.submission}: no such file or folder")
     if args.format and not args.output:
         return fail("--format applies to -o FILE; give -o as well")
+    if args.format == "html":
+        try:
+            pages.require_jinja()
+        except pages.MissingJinja as exc:  # before grading, not after it
+            return fail(str(exc))
     for value, name in ((args.timeout, "--timeout"), (args.memory, "--memory")):
         if value is not None and value <= 0:
             return fail(f"{name} must be positive")

@@ -1,18 +1,31 @@
 """A GradeReport in every format: Gradescope's results.json, our richer JSON, JUnit XML, a
-standalone HTML page, and the terminal summary. Files are written atomically."""
+standalone HTML page, and the terminal summary. Files are written atomically.
 
-import html
-import json
+Everything a student's code said (exception messages, printed output, file names) is data:
+each format shows it through `untrusted.visible`, so no control character, escape sequence,
+bidi override or lone surrogate reaches a terminal, a page or an XML parser, and every line of
+it is indented under a heading, so none can pose as the score line. JSON is strict
+(scratch_cnn.strict_json): no NaN or Infinity.
+"""
+
 import os
 import re
+import socket
 import tempfile
+from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
+from scratch_cnn import strict_json
+
+from .. import pages
+from ..untrusted import indent_lines, visible
+
 FORMATS = ("gradescope", "json", "junit", "text", "html")
+_points = pages.points
 
 
-def _points(x):
-    return f"{x:.2f}".rstrip("0").rstrip(".")
+def _one_line(text):
+    return visible(text, newlines=False)
 
 
 def overview(report):
@@ -20,15 +33,15 @@ def overview(report):
     lines = []
     if report.load_messages:
         lines.append("Loading your submission:")
-        lines += [f"  {m}" for m in report.load_messages]
+        lines += [indent_lines(visible(m), "  ") for m in report.load_messages]
     if report.refused:
         lines.append("Refused while grading:")
-        lines += [f"  {m}" for m in report.refused]
+        lines += [indent_lines(visible(m), "  ") for m in report.refused]
     return lines
 
 
 def text(report):
-    lines = [f"scratch-cnn grade: {report.submission}",
+    lines = [f"scratch-cnn grade: {_one_line(report.submission)}",
              f"score {_points(report.score)} / {_points(report.max_score)}",
              f"oracle {report.oracle}; visible seed {report.visible_seed}; "
              f"{report.hidden_inputs}; {report.calls} calls in {report.wall_time:.1f} s", ""]
@@ -57,15 +70,15 @@ def text(report):
             names = ", ".join(dict.fromkeys(t.behaviour.replace("_", " ") for t in group))
             inputs = sorted({"hidden" if t.hidden else "visible" for t in group}, reverse=True)
             lines.append(f"-- {names} ({' and '.join(inputs)} inputs)")
-            lines += [f"   {line}" for line in group[0].feedback().splitlines()]
-        lines += [f"   Note: {n}" for n in notes if not failing]
+            lines.append(indent_lines(visible(group[0].feedback()), "   "))
+        lines += [indent_lines(visible(f"Note: {n}"), "   ") for n in notes if not failing]
     return "\n".join(lines) + "\n"
 
 
 def gradescope(report):
     """Gradescope's autograder results format (results.json)."""
     # the total is the sum of the scores shown, so the two can never disagree by a rounding
-    return json.dumps({
+    return strict_json.dumps({
         "score": round(sum(round(t.score, 2) for t in report.tests), 2),
         "execution_time": round(report.wall_time, 2),
         "output": "\n".join(overview(report)) or "Your submission loaded without problems.",
@@ -74,7 +87,7 @@ def gradescope(report):
             "score": round(t.score, 2),
             "max_score": t.max_score,
             "status": "passed" if t.ok else "failed",
-            "output": t.feedback(),
+            "output": visible(t.feedback()),
             "visibility": report.rubric.hidden_visibility if t.hidden else "visible",
             "tags": [t.component],
         } for t in report.tests],
@@ -83,57 +96,64 @@ def gradescope(report):
 
 def rich_json(report):
     """Everything, for instructors and tools."""
-    return json.dumps({
-        "submission": report.submission, "score": report.score, "max_score": report.max_score,
-        "oracle": report.oracle, "rubric": report.rubric.source,
+    return strict_json.dumps({
+        "submission": _one_line(report.submission), "score": report.score,
+        "max_score": report.max_score, "oracle": report.oracle, "rubric": report.rubric.source,
         "visible_seed": report.visible_seed, "hidden_inputs": report.hidden_inputs,
         "wall_time": report.wall_time, "calls": report.calls,
-        "load_messages": report.load_messages, "refused": report.refused,
+        "load_messages": [visible(m) for m in report.load_messages],
+        "refused": [visible(m) for m in report.refused],
         "components": {name: {"score": s, "max_score": m}
                        for name, (s, m) in report.components().items()},
         "tests": [{
             "name": t.name, "component": t.component, "behaviour": t.behaviour,
             "hidden": t.hidden, "score": t.score, "max_score": t.max_score,
             "cases": t.cases, "passed": t.passed, "hints": t.hints, "notes": t.notes,
-            "problems": t.problems, "feedback": t.feedback(),
+            "problems": [visible(p) for p in t.problems], "feedback": visible(t.feedback()),
             "failing_cases": [case_id for _, case_id, _ in t.failures],
         } for t in report.tests],
     }, indent=1)
 
 
 def junit(report):
-    suite = ET.Element("testsuite", name="scratch-cnn grade", tests=str(len(report.tests)),
-                       failures=str(sum(not t.ok for t in report.tests)),
-                       time=f"{report.wall_time:.3f}")
+    """JUnit XML valid against Jenkins' junit-10.xsd (tests/schemas/): one <testsuite> per
+    submission, one <testcase> per graded test, a <failure> with the feedback for a test that
+    lost points; the score and seeds are suite <properties>, loading problems its
+    <system-out>. `errors` is 0: a crash in the student's code is a failure of that test."""
+    failures = str(sum(not t.ok for t in report.tests))
+    tests, time = str(len(report.tests)), f"{report.wall_time:.3f}"
+    suites = ET.Element("testsuites", name="scratch-cnn grade", tests=tests,
+                        failures=failures, errors="0", time=time)
+    suite = ET.SubElement(suites, "testsuite", name=_one_line(report.submission), tests=tests,
+                          failures=failures, errors="0", skipped="0", time=time,
+                          timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          hostname=socket.gethostname())
+    properties = ET.SubElement(suite, "properties")
+    for name, value in (("score", _points(report.score)),
+                        ("max_score", _points(report.max_score)), ("oracle", report.oracle),
+                        ("visible_seed", str(report.visible_seed)),
+                        ("hidden_inputs", report.hidden_inputs)):
+        ET.SubElement(properties, "property", name=name, value=value)
     for t in report.tests:
         case = ET.SubElement(suite, "testcase", classname=t.component, name=t.name)
-        ET.SubElement(case, "properties")
         if not t.ok:
-            failure = ET.SubElement(case, "failure",
-                                    message=f"{_points(t.score)} / {_points(t.max_score)}")
-            failure.text = t.feedback()
-    return ET.tostring(suite, encoding="unicode")
+            failure = ET.SubElement(case, "failure", type="wrong result",
+                                    message=f"{_points(t.score)} / {_points(t.max_score)} "
+                                            f"points")
+            failure.text = visible(t.feedback())
+        elif t.notes:
+            ET.SubElement(case, "system-out").text = visible(t.feedback())
+    if overview(report):
+        ET.SubElement(suite, "system-out").text = "\n".join(overview(report))
+    return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
 def html_page(report):
-    esc = html.escape
-    rows = "".join(
-        f"<tr class='{'ok' if abs(s - m) < 1e-9 else 'fail'}'><td>{esc(n)}</td>"
-        f"<td>{_points(s)} / {_points(m)}</td></tr>"
-        for n, (s, m) in report.components().items())
-    tests = "".join(
-        f"<details{' open' if not t.ok else ''}><summary class='{'ok' if t.ok else 'fail'}'>"
-        f"{esc(t.name)}: {_points(t.score)} / {_points(t.max_score)}</summary>"
-        f"<pre>{esc(t.feedback())}</pre></details>" for t in report.tests)
-    problems = "".join(f"<li>{esc(m)}</li>" for m in overview(report))
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>scratch-cnn grade</title>"
-        "<style>body{font-family:sans-serif;margin:2em}td{padding:2px 10px}"
-        ".ok{color:#070}.fail{color:#b00}pre{background:#f6f6f6;padding:.5em;"
-        "white-space:pre-wrap}</style></head><body>"
-        f"<h1>{esc(report.submission)}: {_points(report.score)} / "
-        f"{_points(report.max_score)}</h1><p>oracle {esc(report.oracle)}</p>"
-        f"<ul>{problems}</ul><table>{rows}</table>{tests}</body></html>")
+    """A standalone page (templates/grade_report.html.j2), autoescaped."""
+    components = [{"name": name, "score": s, "max_score": m, "ok": abs(s - m) < 1e-9}
+                  for name, (s, m) in report.components().items()]
+    return pages.render("grade_report.html.j2", report=report, components=components,
+                        overview=overview(report))
 
 
 RENDER = {"gradescope": gradescope, "json": rich_json, "junit": junit, "text": text,
