@@ -184,7 +184,7 @@ def test_sdist_holds_the_tests_their_fixtures_and_every_file_the_readme_names(bu
 # pytest adds it) makes every later import of them, and the tests, use the installed ones.
 COLLECT = ("import sys, pytest, scratch_cnn, conformance; "
            "print('imported', scratch_cnn.__file__, conformance.__file__); "
-           "sys.exit(pytest.console_main())")
+           "sys.exit(pytest.main())")
 
 
 @needs_build
