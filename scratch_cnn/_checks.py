@@ -5,8 +5,12 @@ it needs, so that a user never has to read a reshape error from deep inside NumP
 """
 
 from numbers import Integral
+from typing import Any, TypeGuard, TypeVar
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+T = TypeVar("T")
 
 
 class CallOrderError(ValueError, RuntimeError):
@@ -17,11 +21,11 @@ class CallOrderError(ValueError, RuntimeError):
     """
 
 
-def int_pair(value, name, owner, minimum):
+def int_pair(value: object, name: str, owner: str, minimum: int) -> tuple[int, int]:
     """`value` (an int or an (h, w) pair of ints) as a tuple of two Python ints >= minimum."""
     pair_like = isinstance(value, (tuple, list)) or (
         isinstance(value, np.ndarray) and value.ndim > 0)  # a 0-d array has no len()
-    items = value if pair_like else (value, value)
+    items: Any = value if pair_like else (value, value)
     if len(items) != 2 or not all(_is_int(v) for v in items):
         raise TypeError(f"{owner}: {name} must be an int or an (h, w) pair of ints; got {value!r}")
     pair = (int(items[0]), int(items[1]))
@@ -31,7 +35,7 @@ def int_pair(value, name, owner, minimum):
     return pair
 
 
-def positive_int(value, name, owner, minimum=1):
+def positive_int(value: object, name: str, owner: str, minimum: int = 1) -> int:
     if not _is_int(value):
         raise TypeError(f"{owner}: {name} must be an int; got {value!r}")
     if value < minimum:
@@ -39,11 +43,12 @@ def positive_int(value, name, owner, minimum=1):
     return int(value)
 
 
-def _is_int(value):
+def _is_int(value: object) -> TypeGuard[int | np.integer[Any]]:
     return isinstance(value, Integral) and not isinstance(value, bool)
 
 
-def numeric_array(x, name, owner, ndim=None, min_ndim=None):
+def numeric_array(x: ArrayLike, name: str, owner: str, ndim: int | None = None,
+                  min_ndim: int | None = None) -> NDArray[Any]:
     """`x` as an ndarray of numbers, with a clear error for wrong types and dimensions."""
     try:
         arr = np.asarray(x)
@@ -61,27 +66,33 @@ def numeric_array(x, name, owner, ndim=None, min_ndim=None):
     return arr
 
 
-def float_dtype(*arrays):
+def float_dtype(*arrays: NDArray[Any]) -> np.dtype[np.floating[Any]]:
     """The dtype to compute in: the arrays' common float type, float64 for integers."""
     dtype = np.result_type(*arrays)
     return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
-def as_float(x, dtype):
+def as_float(x: ArrayLike, dtype: DTypeLike) -> NDArray[np.floating[Any]]:
     """`x` in `dtype`, never a copy when it already is (the layers never write to it)."""
     return np.asarray(x, dtype=dtype)
 
 
-def require_forward(layer, attribute):
-    """Raise CallOrderError if `layer.forward` has not stored `attribute` yet."""
-    if getattr(layer, attribute, None) is None:
+def from_forward(layer: object, value: T | None) -> T:
+    """`value`, which `layer.forward` stores; CallOrderError while forward has not run."""
+    if value is None:
         name = type(layer).__name__
         raise CallOrderError(
             f"{name}.backward called before {name}.forward: call forward first; "
             f"backward needs what forward saw")
+    return value
 
 
-def same_shape(dout, expected_shape, owner):
+def require_forward(layer: object, attribute: str) -> None:
+    """Raise CallOrderError if `layer.forward` has not stored `attribute` yet."""
+    from_forward(layer, getattr(layer, attribute, None))
+
+
+def same_shape(dout: ArrayLike, expected_shape: tuple[int, ...], owner: str) -> NDArray[Any]:
     dout = numeric_array(dout, "dout", owner)
     if dout.shape != tuple(expected_shape):
         raise ValueError(f"{owner}: dout must have the forward output's shape "

@@ -5,13 +5,18 @@ pooling sizes count the padding, cross entropy is exact (log-softmax, no 1e-7 in
 takes soft targets, and float32 stays float32.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _kernels
 from ._checks import _is_int, float_dtype, int_pair, numeric_array, positive_int
+from ._types import FloatArray, IntOrPair
 
 
-def conv_output_size(input_size, filter_size, stride=1, pad=0):
+def conv_output_size(input_size: int, filter_size: int, stride: int = 1, pad: int = 0) -> int:
     """Output length of a convolution: (input_size + 2*pad - filter_size) // stride + 1.
 
     The book returns a float from true division; this is PyTorch's integer floor.
@@ -19,7 +24,8 @@ def conv_output_size(input_size, filter_size, stride=1, pad=0):
     return _output_size("conv_output_size", input_size, filter_size, "filter_size", stride, pad)
 
 
-def _output_size(owner, input_size, filter_size, filter_name, stride, pad):
+def _output_size(owner: str, input_size: object, filter_size: object, filter_name: str,
+                 stride: object, pad: object) -> int:
     """The checked floor formula; errors name `owner`, the public function called."""
     input_size = positive_int(input_size, "input_size", owner)
     filter_size = positive_int(filter_size, filter_name, owner)
@@ -32,7 +38,8 @@ def _output_size(owner, input_size, filter_size, filter_name, stride, pad):
     return (input_size + 2 * pad - filter_size) // stride + 1
 
 
-def pool_output_size(input_size, pool_size, stride=None, pad=0):
+def pool_output_size(input_size: int, pool_size: int, stride: int | None = None,
+                     pad: int = 0) -> int:
     """Output length of a pooling window: like `conv_output_size`, counting the padding,
     with PyTorch's defaults and limits: stride defaults to pool_size, and pad may be at most
     half the window (a window of padding alone has no maximum)."""
@@ -46,7 +53,8 @@ def pool_output_size(input_size, pool_size, stride=None, pad=0):
     return _output_size(owner, input_size, pool_size, "pool_size", stride, pad)
 
 
-def geometry(owner, x_shape, kernel, stride, pad):
+def geometry(owner: str, x_shape: tuple[int, ...], kernel: tuple[int, int], stride: object,
+             pad: object) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]]:
     """Check a window operation's arguments; return (stride, pad, (out_h, out_w)) as int pairs."""
     stride = int_pair(stride, "stride", owner, minimum=1)
     pad = int_pair(pad, "pad", owner, minimum=0)
@@ -56,14 +64,16 @@ def geometry(owner, x_shape, kernel, stride, pad):
             f"{owner}: the {kh}x{kw} kernel is larger than the padded input "
             f"{h + 2 * pad[0]}x{w + 2 * pad[1]} (H={h}, W={w}, pad={pad}); "
             f"use a smaller kernel or more padding")
-    return stride, pad, _kernels.output_hw((h, w), kernel, stride, pad)
+    out_hw: tuple[int, int] = _kernels.output_hw((h, w), kernel, stride, pad)
+    return stride, pad, out_hw
 
 
-def _kernel_size(filter_h, filter_w, owner):
+def _kernel_size(filter_h: int, filter_w: int, owner: str) -> tuple[int, int]:
     return (positive_int(filter_h, "filter_h", owner), positive_int(filter_w, "filter_w", owner))
 
 
-def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
+def im2col(input_data: ArrayLike, filter_h: int, filter_w: int, stride: IntOrPair = 1,
+           pad: IntOrPair = 0) -> FloatArray:
     """Unfold (N, C, H, W) images into rows of windows: shape (N*OH*OW, C*FH*FW).
 
     Rows are ordered (n, oh, ow) and columns (c, fh, fw): PyTorch's `unfold`, transposed.
@@ -74,10 +84,12 @@ def im2col(input_data, filter_h, filter_w, stride=1, pad=0):
     kernel = _kernel_size(filter_h, filter_w, owner)
     stride, pad, out_hw = geometry(owner, x.shape, kernel, stride, pad)
     x = x.astype(float_dtype(x), copy=False)
-    return np.ascontiguousarray(_kernels.columns_t(x, kernel, stride, pad, out_hw).T)
+    cols: FloatArray = np.ascontiguousarray(_kernels.columns_t(x, kernel, stride, pad, out_hw).T)
+    return cols
 
 
-def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
+def col2im(col: ArrayLike, input_shape: tuple[int, int, int, int], filter_h: int,
+           filter_w: int, stride: IntOrPair = 1, pad: IntOrPair = 0) -> FloatArray:
     """The adjoint of `im2col` (PyTorch's `fold`): sum every window row back into an
     (N, C, H, W) image, adding where windows overlap, and drop the padding."""
     owner = "col2im"
@@ -100,26 +112,30 @@ def col2im(col, input_shape, filter_h, filter_w, stride=1, pad=0):
     cols_t = col.reshape(n, oh * ow, c * kernel[0] * kernel[1]).transpose(2, 0, 1)
     img = _kernels.fold_columns_t(np.ascontiguousarray(cols_t), shape, kernel, stride, pad,
                                   (oh, ow))
-    return np.ascontiguousarray(img)
+    image: FloatArray = np.ascontiguousarray(img)
+    return image
 
 
-def softmax(x, axis=-1):
+def softmax(x: ArrayLike, axis: int = -1) -> FloatArray:
     """Softmax along `axis`, shifted by the maximum so that large logits do not overflow."""
     x = numeric_array(x, "x", "softmax")
     x = x.astype(float_dtype(x), copy=False)
     z = np.exp(x - x.max(axis=axis, keepdims=True))
-    return z / z.sum(axis=axis, keepdims=True)
+    probabilities: FloatArray = z / z.sum(axis=axis, keepdims=True)
+    return probabilities
 
 
-def log_softmax(x, axis=-1):
+def log_softmax(x: ArrayLike, axis: int = -1) -> FloatArray:
     """log(softmax(x)) computed without forming softmax: exact for logits of any scale."""
     x = numeric_array(x, "x", "log_softmax")
     x = x.astype(float_dtype(x), copy=False)
     z = x - x.max(axis=axis, keepdims=True)
-    return z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+    log_p: FloatArray = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
+    return log_p
 
 
-def targets_as_matrix(t, y_shape, owner):
+def targets_as_matrix(t: ArrayLike, y_shape: tuple[int, ...], owner: str
+                      ) -> tuple[NDArray[Any], NDArray[np.intp] | None]:
     """Class labels (N,) or targets of y's shape (one-hot or soft) as a float target matrix.
 
     Labels are checked against the number of classes; returns (matrix, labels or None).
@@ -144,7 +160,7 @@ def targets_as_matrix(t, y_shape, owner):
     return matrix, labels
 
 
-def one_sample_targets(t, classes, owner):
+def one_sample_targets(t: NDArray[Any], classes: int, owner: str) -> NDArray[Any]:
     """The targets of one unbatched sample as a batch of one: a label (a scalar, or shape (1,)
     as the book allows) or one-hot/soft targets of shape (classes,)."""
     if t.shape == (classes,):
@@ -155,7 +171,8 @@ def one_sample_targets(t, classes, owner):
                      f"one-hot/soft targets of shape ({classes},); got shape {t.shape}")
 
 
-def cross_entropy_error(y, t, *, logits=False):
+def cross_entropy_error(y: ArrayLike, t: ArrayLike, *, logits: bool = False
+                        ) -> np.floating[Any]:
     """Mean cross entropy over the batch.
 
     y: probabilities (the book's convention; `log(y)` is taken exactly, with no 1e-7 guard)
@@ -173,6 +190,7 @@ def cross_entropy_error(y, t, *, logits=False):
     t = numeric_array(t, "t", owner)
     t = t if batched else one_sample_targets(t, y.shape[1], owner)
     target, _ = targets_as_matrix(t, y.shape, owner)
+    log_p: FloatArray
     if logits:
         log_p = log_softmax(y)
     else:
@@ -181,16 +199,18 @@ def cross_entropy_error(y, t, *, logits=False):
     return mean_cross_entropy(log_p, target)
 
 
-def mean_cross_entropy(log_p, target):
+def mean_cross_entropy(log_p: FloatArray, target: NDArray[Any]) -> np.floating[Any]:
     """-sum(target * log_p) / N for (N, classes) arrays, in log_p's dtype."""
     # 0 * log(0) counts as 0, as in the definition of cross entropy (and without the
     # "invalid value" warning that computing 0 * -inf before discarding it would give)
     with np.errstate(invalid="ignore"):
         terms = np.where(target != 0, target * log_p, 0.0)
-    return log_p.dtype.type(0.0 - terms.sum() / log_p.shape[0])  # 0.0 - x: no -0.0 loss
+    loss: np.floating[Any] = log_p.dtype.type(0.0 - terms.sum() / log_p.shape[0])  # no -0.0
+    return loss
 
 
-def numerical_gradient(f, x, h=1e-4):
+def numerical_gradient(f: Callable[[FloatArray], Any], x: FloatArray, h: float = 1e-4
+                       ) -> FloatArray:
     """Central-difference gradient of the scalar function f at x (the book's algorithm).
 
     f is called as f(x) while x is perturbed in place one element at a time; every element is
@@ -200,7 +220,7 @@ def numerical_gradient(f, x, h=1e-4):
     if x.dtype.kind != "f":
         raise TypeError(f"numerical_gradient: x must be a float array (it is perturbed in "
                         f"place); got dtype {x.dtype}")
-    grad = np.zeros_like(x)
+    grad: FloatArray = np.zeros_like(x)
     flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
     if x.size and not np.shares_memory(flat_x, x):
         raise ValueError("numerical_gradient: x must be contiguous so it can be perturbed in place")

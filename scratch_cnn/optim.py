@@ -4,9 +4,15 @@ Every update is in place (`params[key] -= ...`), so layers that hold the arrays 
 Optimizer state is created on the first update, one entry per params key.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from ._types import FloatArray
+
+# One parameter's step: its params key, the array updated in place, its gradient in its dtype.
+Step = tuple[str, FloatArray, FloatArray]
 
 
 class Optimizer:
@@ -16,16 +22,21 @@ class Optimizer:
     parameters and the optimizer state as they were.
     """
 
-    def update(self, params, grads):
+    lr: float
+    # Each optimizer's update rule for one parameter, in place.
+    _step: Callable[[str, FloatArray, FloatArray], None]
+
+    def update(self, params: Mapping[str, FloatArray], grads: Mapping[str, ArrayLike]) -> None:
         steps = self._checked(params, grads)
         self._begin_step()
         for key, param, grad in steps:
             self._step(key, param, grad)
 
-    def _begin_step(self):
+    def _begin_step(self) -> None:
         """Hook for state shared by all parameters (Adam's step count)."""
 
-    def _checked(self, params, grads):
+    def _checked(self, params: Mapping[str, FloatArray], grads: Mapping[str, ArrayLike]
+                 ) -> list[Step]:
         name = type(self).__name__
         for arg, value in (("params", params), ("grads", grads)):
             if not isinstance(value, Mapping):
@@ -35,7 +46,7 @@ class Optimizer:
         if missing:
             raise ValueError(f"{name}.update: grads has no entry for {missing}; pass the dict "
                              f"returned by net.gradient(x, t)")
-        steps = []
+        steps: list[Step] = []
         for key, param in params.items():
             if (not isinstance(param, np.ndarray) or not param.flags.writeable
                     or param.dtype.kind != "f"):
@@ -54,23 +65,24 @@ class Optimizer:
             steps.append((key, param, grad.astype(param.dtype, copy=False)))
         return steps
 
-    def _state(self, attribute, key, like):
+    def _state(self, attribute: str, key: str, like: FloatArray) -> FloatArray:
         store = getattr(self, attribute)
         if store is None:
             store = {}
             setattr(self, attribute, store)
         if key not in store:
             store[key] = np.zeros_like(like)
-        return store[key]
+        state: FloatArray = store[key]
+        return state
 
 
 class SGD(Optimizer):
     """p -= lr * g."""
 
-    def __init__(self, lr=0.01):
+    def __init__(self, lr: float = 0.01) -> None:
         self.lr = lr
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         param -= self.lr * grad
 
 
@@ -81,17 +93,17 @@ class Momentum(Optimizer):
     the same sequence of parameters (v' = -lr * v).
     """
 
-    def __init__(self, lr=0.01, momentum=0.9):
+    def __init__(self, lr: float = 0.01, momentum: float = 0.9) -> None:
         self.lr, self.momentum = lr, momentum
-        self.v = None
+        self.v: dict[str, FloatArray] | None = None
 
-    def _velocity(self, key, param, grad):
+    def _velocity(self, key: str, param: FloatArray, grad: FloatArray) -> FloatArray:
         v = self._state("v", key, param)
         v *= self.momentum
         v += grad
         return v
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         param -= self.lr * self._velocity(key, param, grad)
 
 
@@ -103,7 +115,7 @@ class Nesterov(Momentum):
     same method written for the look-ahead parameters, and gives different iterates.
     """
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         v = self._velocity(key, param, grad)
         param -= self.lr * (grad + self.momentum * v)
 
@@ -111,11 +123,11 @@ class Nesterov(Momentum):
 class AdaGrad(Optimizer):
     """torch's Adagrad: h += g*g; p -= lr * g / (sqrt(h) + eps), eps = 1e-10 (the book: 1e-7)."""
 
-    def __init__(self, lr=0.01, eps=1e-10):
+    def __init__(self, lr: float = 0.01, eps: float = 1e-10) -> None:
         self.lr, self.eps = lr, eps
-        self.h = None
+        self.h: dict[str, FloatArray] | None = None
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         h = self._state("h", key, param)
         h += grad * grad
         param -= self.lr * grad / (np.sqrt(h) + self.eps)
@@ -125,11 +137,11 @@ class RMSprop(Optimizer):
     """torch's RMSprop: h = decay_rate * h + (1 - decay_rate) * g*g;
     p -= lr * g / (sqrt(h) + eps), eps = 1e-8 (the book: 1e-7)."""
 
-    def __init__(self, lr=0.01, decay_rate=0.99, eps=1e-8):
+    def __init__(self, lr: float = 0.01, decay_rate: float = 0.99, eps: float = 1e-8) -> None:
         self.lr, self.decay_rate, self.eps = lr, decay_rate, eps
-        self.h = None
+        self.h: dict[str, FloatArray] | None = None
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         h = self._state("h", key, param)
         h *= self.decay_rate
         h += (1 - self.decay_rate) * grad * grad
@@ -144,16 +156,17 @@ class Adam(Optimizer):
     uncorrected sqrt(v), which weights eps differently in the first steps.
     """
 
-    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, lr: float = 0.001, beta1: float = 0.9, beta2: float = 0.999,
+                 eps: float = 1e-8) -> None:
         self.lr, self.beta1, self.beta2, self.eps = lr, beta1, beta2, eps
         self.iter = 0
-        self.m = None
-        self.v = None
+        self.m: dict[str, FloatArray] | None = None
+        self.v: dict[str, FloatArray] | None = None
 
-    def _begin_step(self):
+    def _begin_step(self) -> None:
         self.iter += 1
 
-    def _step(self, key, param, grad):
+    def _step(self, key: str, param: FloatArray, grad: FloatArray) -> None:
         m, v = self._state("m", key, param), self._state("v", key, param)
         m += (1 - self.beta1) * (grad - m)
         v *= self.beta2
@@ -163,5 +176,6 @@ class Adam(Optimizer):
         param -= step_size * m / denom
 
 
-OPTIMIZERS = {"sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
-              "rmsprop": RMSprop, "adam": Adam}
+OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
+    "sgd": SGD, "momentum": Momentum, "nesterov": Nesterov, "adagrad": AdaGrad,
+    "rmsprop": RMSprop, "adam": Adam}

@@ -5,12 +5,28 @@ picture is drawn, so `import scratch_cnn` never needs it. Figures are drawn on m
 Figure object with the Agg canvas, never through pyplot: no display, no global figure state.
 """
 
+from __future__ import annotations  # matplotlib's types are named, never imported, at run time
+
 import math
+from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from ._types import FloatArray, PathLike
 from .layers import Convolution
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.colors import Colormap
+    from matplotlib.figure import Figure
+
+    from .nets import Network
+    from .train import Epoch
 
 __all__ = ["require_matplotlib", "plot_filters", "plot_filters_before_after", "plot_history",
            "plot_feature_maps", "first_layer_maps", "save_training_plots"]
@@ -18,7 +34,7 @@ __all__ = ["require_matplotlib", "plot_filters", "plot_filters_before_after", "p
 INSTALL_HINT = "pip install 'scratch-cnn[plot]'"
 
 
-def require_matplotlib():
+def require_matplotlib() -> tuple[ModuleType, type[Figure], type[FigureCanvasAgg]]:
     """Import matplotlib (Agg) or raise ImportError with the command that installs it."""
     try:
         import matplotlib
@@ -29,19 +45,19 @@ def require_matplotlib():
     return matplotlib, Figure, FigureCanvasAgg
 
 
-def _figure(width, height):
+def _figure(width: float, height: float) -> Figure:
     _, Figure, FigureCanvasAgg = require_matplotlib()
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
 
-def _grid_shape(n):
+def _grid_shape(n: int) -> tuple[int, int]:
     cols = math.ceil(math.sqrt(n))
     return math.ceil(n / cols), cols
 
 
-def _mosaic(images, gap=1):
+def _mosaic(images: NDArray[Any], gap: int = 1) -> NDArray[np.float64]:
     """Tile K images (K, h, w) into one 2-D array, row by row, with `gap` pixels of NaN
     between them. One imshow of a mosaic draws in a fraction of the time of K subplots."""
     k, h, w = images.shape
@@ -53,13 +69,13 @@ def _mosaic(images, gap=1):
     return out
 
 
-def _colormap(name):
+def _colormap(name: str) -> Colormap:
     """A copy of colormap `name` that paints NaN (the gaps of a mosaic) white."""
     from matplotlib import colormaps
     return colormaps[name].with_extremes(bad="white")
 
 
-def _filter_images(W):
+def _filter_images(W: ArrayLike) -> tuple[NDArray[np.float64], bool]:
     """One 2-D image per filter of W (FN, C, FH, FW): the filter itself when C is 1, else its
     first input channel (the first layer of these networks always sees one channel)."""
     W = np.asarray(W, dtype=np.float64)
@@ -68,7 +84,7 @@ def _filter_images(W):
     return W[:, 0], W.shape[1] > 1
 
 
-def _draw_filters(ax, W, title):
+def _draw_filters(ax: Axes, W: ArrayLike, title: str) -> None:
     images, first_channel_only = _filter_images(W)
     # Each filter on its own symmetric scale (the book scales each one too): the pattern
     # matters, and red and blue tell positive weights from negative ones.
@@ -85,7 +101,8 @@ def _draw_filters(ax, W, title):
 _FILTER_SCALE_NOTE = "red > 0 > blue; each filter on its own scale"
 
 
-def plot_filters(W, path, title="First convolution's filters"):
+def plot_filters(W: ArrayLike, path: PathLike, title: str = "First convolution's filters"
+                 ) -> PathLike:
     """Save the filters of a convolution, W of shape (FN, C, FH, FW), as a grid of images."""
     fig = _figure(5, 5.4)
     _draw_filters(fig.subplots(), W, title)
@@ -94,8 +111,9 @@ def plot_filters(W, path, title="First convolution's filters"):
     return path
 
 
-def plot_filters_before_after(before, after, path,
-                              title="First convolution's filters, before and after training"):
+def plot_filters_before_after(
+        before: ArrayLike, after: ArrayLike, path: PathLike,
+        title: str = "First convolution's filters, before and after training") -> PathLike:
     """Save three filter grids side by side: the initial weights, the trained ones, and what
     training changed (after - before), which shows the learning even where it is small next
     to the random start."""
@@ -116,7 +134,8 @@ def plot_filters_before_after(before, after, path,
     return path
 
 
-def plot_history(history, path, title="Training history"):
+def plot_history(history: Sequence[Epoch], path: PathLike, title: str = "Training history"
+                 ) -> PathLike:
     """Save loss and accuracy curves (train and test) per epoch from Trainer.history."""
     if not history:
         raise ValueError("plot_history: the history is empty; train at least one epoch")
@@ -141,7 +160,7 @@ def plot_history(history, path, title="Training history"):
     return path
 
 
-def first_layer_maps(network, image):
+def first_layer_maps(network: Network, image: ArrayLike) -> tuple[FloatArray, list[str]]:
     """The feature maps of the first convolution, and of its activation if one follows, for
     one image (C, H, W): returns (maps of shape (FN, OH, OW), names of the layers applied)."""
     layers = list(network.layers.items())
@@ -157,11 +176,13 @@ def first_layer_maps(network, image):
     return x[0], [name for name, _ in layers[:end]]
 
 
-def _is_activation(layer):
+def _is_activation(layer: object) -> bool:
     return type(layer).__name__ in ("Relu", "Sigmoid")
 
 
-def plot_feature_maps(maps, image, path, title="Feature maps of the first layer", label=None):
+def plot_feature_maps(maps: ArrayLike, image: ArrayLike, path: PathLike,
+                      title: str = "Feature maps of the first layer",
+                      label: int | None = None) -> PathLike:
     """Save one input image beside the maps (FN, OH, OW) a layer made of it."""
     maps, image = np.asarray(maps, dtype=np.float64), np.asarray(image)
     image = image[0] if image.ndim == 3 else image
@@ -182,8 +203,9 @@ def plot_feature_maps(maps, image, path, title="Feature maps of the first layer"
     return path
 
 
-def save_training_plots(folder, filters_before, filters_after, history, network, image,
-                        label=None):
+def save_training_plots(folder: PathLike, filters_before: ArrayLike, filters_after: ArrayLike,
+                        history: Sequence[Epoch], network: Network, image: ArrayLike,
+                        label: int | None = None) -> list[PathLike]:
     """Write the pictures of one training run into `folder`; returns their paths.
 
     filters_before.png, filters_after.png and filters.png (both side by side): the first

@@ -19,12 +19,22 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Mapping
 from numbers import Integral
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
+from ._checks import from_forward
+from ._types import FloatArray, PathLike
 from .functional import log_softmax
+from .nets import Network
 from .optim import OPTIMIZERS, Optimizer
+
+# One epoch of Trainer.history: epoch, lr, train_loss, train_accuracy, test_loss,
+# test_accuracy, seconds.
+Epoch = dict[str, Any]
 
 __all__ = ["Trainer", "CheckpointError", "evaluate", "random_shift", "read_checkpoint_meta"]
 
@@ -32,7 +42,8 @@ SCHEDULES = ("constant", "cosine")
 
 
 # --- Helpers the Trainer uses --------------------------------------------------------------
-def evaluate(network, x, t, batch_size=500):
+def evaluate(network: Network, x: NDArray[Any], t: NDArray[Any], batch_size: int = 500
+             ) -> tuple[float, float]:
     """(mean cross-entropy loss, accuracy) over every sample of x, in evaluation mode."""
     total_loss, correct = 0.0, 0
     for start in range(0, len(x), batch_size):
@@ -44,7 +55,7 @@ def evaluate(network, x, t, batch_size=500):
     return total_loss / len(x), correct / len(x)
 
 
-def random_shift(x, max_shift, rng):
+def random_shift(x: FloatArray, max_shift: int, rng: np.random.Generator) -> FloatArray:
     """Move each image by up to `max_shift` pixels along each axis, shifting in zeros.
 
     Translations keep the label and are the cheapest augmentation that helps: without them a
@@ -63,17 +74,19 @@ def random_shift(x, max_shift, rng):
     return out
 
 
-def _labels(t):
+def _labels(t: ArrayLike) -> NDArray[np.integer[Any]]:
     """Labels from labels or one-hot rows."""
     t = np.asarray(t)
-    return np.argmax(t, axis=1) if t.ndim == 2 else t.astype(np.int64, copy=False)
+    labels: NDArray[np.integer[Any]] = (
+        np.argmax(t, axis=1) if t.ndim == 2 else t.astype(np.int64, copy=False))
+    return labels
 
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be read, or that belongs to another network or optimizer."""
 
 
-def _tqdm():
+def _tqdm() -> Any:
     """tqdm's class when the optional `progress` extra is installed, else None."""
     try:
         from tqdm import tqdm
@@ -87,18 +100,18 @@ class _Progress:
     and tqdm is installed, else one summary line when the epoch ends (a bar's redraws would
     fill a log file); nothing at all when disabled."""
 
-    def __init__(self, desc, total, enabled):
+    def __init__(self, desc: str, total: int, enabled: bool) -> None:
         self._desc, self._enabled = desc, enabled
         bar_class = _tqdm() if enabled and sys.stderr.isatty() else None
         self._bar = bar_class(total=total, desc=desc, unit="batch", file=sys.stderr,
                               leave=True, dynamic_ncols=True) if bar_class else None
 
-    def step(self, **postfix):
+    def step(self, **postfix: str) -> None:
         if self._bar is not None:
             self._bar.set_postfix(postfix, refresh=False)
             self._bar.update()
 
-    def finish(self, **postfix):
+    def finish(self, **postfix: str) -> None:
         if self._bar is not None:
             self._bar.set_postfix(postfix)
             self._bar.close()
@@ -129,10 +142,14 @@ class Trainer:
     test_loss, test_accuracy (evaluation mode, every sample) and seconds.
     """
 
-    def __init__(self, network, optimizer, x_train, t_train, x_test, t_test, *, epochs=20,
-                 batch_size=100, seed=0, optimizer_param=None, lr_schedule="constant",
-                 augment=0, weight_decay=0.0, eval_batch_size=500, verbose=True,
-                 checkpoint=None, config=None):
+    def __init__(self, network: Network, optimizer: Optimizer | str, x_train: NDArray[Any],
+                 t_train: ArrayLike, x_test: NDArray[Any], t_test: ArrayLike, *,
+                 epochs: int = 20, batch_size: int = 100, seed: int | None = 0,
+                 optimizer_param: Mapping[str, Any] | None = None,
+                 lr_schedule: str = "constant", augment: int = 0, weight_decay: float = 0.0,
+                 eval_batch_size: int = 500, verbose: bool = True,
+                 checkpoint: PathLike | None = None, config: Mapping[str, Any] | None = None
+                 ) -> None:
         if isinstance(optimizer, str):
             if optimizer.lower() not in OPTIMIZERS:
                 raise ValueError(f"Trainer: unknown optimizer {optimizer!r}; choose one of "
@@ -161,13 +178,13 @@ class Trainer:
         self.rng = np.random.default_rng(seed)
         self.base_lr = float(optimizer.lr)
         self.epoch = 0  # epochs completed
-        self.history = []
+        self.history: list[Epoch] = []
 
     @property
-    def batches_per_epoch(self):
+    def batches_per_epoch(self) -> int:
         return math.ceil(len(self.x_train) / self.batch_size)
 
-    def train(self):
+    def train(self) -> list[Epoch]:
         """Run epochs epoch+1 .. epochs (all of them unless resumed); return the history."""
         while self.epoch < self.epochs:
             self.train_epoch()
@@ -175,7 +192,7 @@ class Trainer:
                 self.save_checkpoint(self.checkpoint)
         return self.history
 
-    def train_epoch(self):
+    def train_epoch(self) -> Epoch:
         """One pass over the training set, then an evaluation; appends to and returns the
         epoch's history entry."""
         start = time.perf_counter()
@@ -195,8 +212,8 @@ class Trainer:
             self.optimizer.update(self.network.params, grads)
             # gradient() ran the forward pass: its loss and scores cost nothing more to read.
             last = self.network.last_layer
-            loss_sum += float(last.loss) * len(batch)
-            correct += int(np.sum(np.argmax(last.y, axis=1) == t))
+            loss_sum += float(from_forward(last, last.loss)) * len(batch)
+            correct += int(np.sum(np.argmax(from_forward(last, last.y), axis=1) == t))
             bar.step(loss=f"{loss_sum / (first + len(batch)):.4f}",
                      acc=f"{correct / (first + len(batch)):.2%}")
         train_loss, train_acc = evaluate(self.network, self.x_train, self.t_train,
@@ -213,28 +230,29 @@ class Trainer:
                    test_acc=f"{test_acc:.2%}", time=f"{entry['seconds']:.1f}s")
         return entry
 
-    def _decayed(self, grads):
+    def _decayed(self, grads: dict[str, FloatArray]) -> dict[str, FloatArray]:
         """The gradients of loss + weight_decay/2 * sum(W**2): the book's L2 penalty (ch. 6),
         on the weights (params named W...), not the biases."""
         return {key: grad + self.weight_decay * self.network.params[key]
                 if key.startswith("W") else grad for key, grad in grads.items()}
 
-    def _lr_at(self, step):
+    def _lr_at(self, step: int) -> float:
         if self.lr_schedule == "constant":
             return self.base_lr
         total = self.epochs * self.batches_per_epoch
         return self.base_lr * 0.5 * (1.0 + math.cos(math.pi * step / total))
 
     # --- Checkpoints -------------------------------------------------------------------
-    def save_checkpoint(self, path):
+    def save_checkpoint(self, path: PathLike) -> None:
         """Write params, optimizer state, RNG states, epoch and history to `path` (.npz, no
         pickle) atomically: an interruption leaves the previous checkpoint intact."""
-        arrays = {f"param/{key}": value for key, value in self.network.params.items()}
+        arrays: dict[str, Any] = {
+            f"param/{key}": value for key, value in self.network.params.items()}
         for name, layer in self.network.layers.items():
             for attr in _LAYER_STATE:
                 if getattr(layer, attr, None) is not None:
                     arrays[f"layer/{name}/{attr}"] = np.asarray(getattr(layer, attr))
-        optimizer_state = {}
+        optimizer_state: dict[str, Any] = {}
         for attr, value in vars(self.optimizer).items():
             if isinstance(value, dict):  # per-parameter state: m, v, h
                 arrays.update({f"optim/{attr}/{key}": a for key, a in value.items()})
@@ -259,7 +277,7 @@ class Trainer:
         arrays["meta"] = np.array(json.dumps(meta))
         _atomic_savez(path, arrays)
 
-    def load_checkpoint(self, path):
+    def load_checkpoint(self, path: PathLike) -> dict[str, Any]:
         """Restore a checkpoint written by save_checkpoint into this trainer, its network and
         its optimizer (hyperparameters included), so that train() continues the run exactly.
         Raises CheckpointError, naming the mismatch, for another network or optimizer."""
@@ -281,10 +299,10 @@ class Trainer:
             for attr in _LAYER_STATE:
                 if f"layer/{name}/{attr}" in data:
                     setattr(layer, attr, data[f"layer/{name}/{attr}"])
-        for attr, value in meta["optimizer_state"].items():
-            if isinstance(value, dict):
-                value = {key: data[f"optim/{attr}/{key}"] for key in value["arrays"]}
-            setattr(self.optimizer, attr, value)
+        for attr, saved in meta["optimizer_state"].items():
+            if isinstance(saved, dict):
+                saved = {key: data[f"optim/{attr}/{key}"] for key in saved["arrays"]}
+            setattr(self.optimizer, attr, saved)
         for generator, state in zip(rngs, meta["network_rngs"]):
             generator.bit_generator.state = state
         if uses_global:
@@ -297,7 +315,8 @@ class Trainer:
         self.weight_decay = meta["weight_decay"]
         return meta
 
-    def _check_optimizer_state(self, path, data, meta):
+    def _check_optimizer_state(self, path: PathLike, data: Mapping[str, NDArray[Any]],
+                               meta: Mapping[str, Any]) -> None:
         for attr, value in meta["optimizer_state"].items():
             if not isinstance(value, dict):
                 continue
@@ -309,7 +328,7 @@ class Trainer:
                                           f"missing or does not fit this network: the file is "
                                           f"damaged or from another network; start afresh")
 
-    def _check_params(self, path, data):
+    def _check_params(self, path: PathLike, data: Mapping[str, NDArray[Any]]) -> None:
         saved = {key[len("param/"):]: data[key].shape for key in data if key.startswith("param/")}
         mine = {key: value.shape for key, value in self.network.params.items()}
         net = type(self.network).__name__
@@ -330,7 +349,7 @@ CHECKPOINT_FORMAT, CHECKPOINT_VERSION = "scratch-cnn-checkpoint", 1
 _LAYER_STATE = ("running_mean", "running_var")
 
 
-def _json_scalar(value, what):
+def _json_scalar(value: object, what: str) -> bool | int | float | str | None:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (np.integer, np.floating)):
@@ -338,10 +357,11 @@ def _json_scalar(value, what):
     raise TypeError(f"cannot save {what} of type {type(value).__name__} in a checkpoint")
 
 
-def _network_generators(network):
+def _network_generators(network: Network) -> tuple[list[np.random.Generator], bool]:
     """The distinct numpy Generators the network's layers draw from (dropout masks), in layer
     order, and whether any layer draws from np.random's global state instead."""
-    generators, uses_global = [], False
+    generators: list[np.random.Generator] = []
+    uses_global = False
     for layer in network.layers.values():
         if not hasattr(layer, "rng"):
             continue
@@ -352,7 +372,7 @@ def _network_generators(network):
     return generators, uses_global
 
 
-def _atomic_savez(path, arrays):
+def _atomic_savez(path: PathLike, arrays: Mapping[str, Any]) -> None:
     """np.savez into a temporary file beside `path`, flushed to disk, then renamed over it:
     os.replace is atomic, so readers see the old file or the new one, never half of one."""
     folder = os.path.dirname(os.path.abspath(path))
@@ -368,7 +388,7 @@ def _atomic_savez(path, arrays):
         raise
 
 
-def _read_checkpoint(path):
+def _read_checkpoint(path: PathLike) -> tuple[dict[str, NDArray[Any]], dict[str, Any]]:
     """(arrays, meta) of a checkpoint; CheckpointError for anything that is not one."""
     not_one = (f"{path} is not a scratch-cnn checkpoint{{}}: pass a file written by "
                f"--checkpoint (Trainer.save_checkpoint)")
@@ -391,6 +411,6 @@ def _read_checkpoint(path):
     return data, meta
 
 
-def read_checkpoint_meta(path):
+def read_checkpoint_meta(path: PathLike) -> dict[str, Any]:
     """The metadata of a checkpoint (epoch, history, config, ...) without a network."""
     return _read_checkpoint(path)[1]

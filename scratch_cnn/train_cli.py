@@ -9,16 +9,23 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from . import strict_json
+from ._types import FloatArray
 from .data import load_digits, load_mnist
 from .layers import Convolution
-from .nets import AlexNet, DeepConvNet, LeNet, SimpleConvNet
+from .nets import AlexNet, DeepConvNet, LeNet, Network, SimpleConvNet
 from .optim import OPTIMIZERS
 from .train import SCHEDULES, CheckpointError, Trainer, read_checkpoint_meta
+
+# A training set and a test set: ((x_train, t_train), (x_test, t_test)).
+Datasets = tuple[tuple[NDArray[Any], NDArray[Any]], tuple[NDArray[Any], NDArray[Any]]]
 
 __all__ = ["build_network", "network_rng", "network_kwargs", "recipe", "configure", "run"]
 
@@ -28,11 +35,12 @@ INPUT_DIMS = {"digits": (1, 8, 8), "mnist": (1, 28, 28), "fashion-mnist": (1, 28
 NETS = ("simple", "lenet", "alexnet", "deep")
 
 
-_NET_CLASSES = {"simple": SimpleConvNet, "lenet": LeNet, "alexnet": AlexNet, "deep": DeepConvNet}
+_NET_CLASSES: dict[str, Callable[..., Network]] = {
+    "simple": SimpleConvNet, "lenet": LeNet, "alexnet": AlexNet, "deep": DeepConvNet}
 
 # Constructor arguments per network and image size. On 28x28: the book's. On 8x8 digits:
 # 3x3 filters that fit, and widths measured to reach the accuracy targets in 20 epochs.
-_NET_ARGS = {
+_NET_ARGS: dict[str, dict[str, dict[str, Any]]] = {
     "simple": {
         "8x8": {"conv_param": {"filter_num": 64, "filter_size": 3, "pad": 1, "stride": 1},
                 "hidden_size": 512, "weight_init_std": "he"},
@@ -52,16 +60,16 @@ _NET_ARGS = {
 
 # The defaults of `scratch-cnn train`: (optimizer, lr, batch size, schedule, augment).
 # On MNIST, the book's setup: Adam, lr 0.001, batch 100, a constant rate, no augmentation.
-_DIGITS_RECIPES = {
+_DIGITS_RECIPES: dict[str, tuple[str, float, int, str, int]] = {
     "simple": ("momentum", 0.05, 32, "cosine", 1),
     "lenet": ("momentum", 0.05, 16, "cosine", 0),
     "alexnet": ("adam", 0.001, 32, "cosine", 0),
     "deep": ("momentum", 0.05, 32, "cosine", 0),
 }
-_BOOK_RECIPE = ("adam", 0.001, 100, "constant", 0)
+_BOOK_RECIPE: tuple[str, float, int, str, int] = ("adam", 0.001, 100, "constant", 0)
 
 
-def network_kwargs(net, dataset):
+def network_kwargs(net: str, dataset: str) -> dict[str, Any]:
     """The constructor arguments `build_network` uses for `net` on `dataset`."""
     if net not in _NET_ARGS:
         raise ValueError(f"unknown network {net!r}; choose one of {', '.join(NETS)}")
@@ -70,7 +78,7 @@ def network_kwargs(net, dataset):
     return dict(_NET_ARGS[net]["8x8" if dataset == "digits" else "28x28"])
 
 
-def recipe(net, dataset):
+def recipe(net: str, dataset: str) -> dict[str, Any]:
     """The default training settings of `net` on `dataset`, as a dict."""
     network_kwargs(net, dataset)  # checks both names
     values = _DIGITS_RECIPES[net] if dataset == "digits" else _BOOK_RECIPE
@@ -78,13 +86,14 @@ def recipe(net, dataset):
     return {"epochs": 20, "dtype": "float32", "weight_decay": 0.0, **dict(zip(keys, values))}
 
 
-def network_rng(seed):
+def network_rng(seed: int) -> np.random.Generator:
     """The network's generator (initial weights, dropout) for a run seeded by `seed`: a child
     of the seed, independent of the Trainer's np.random.default_rng(seed)."""
     return np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
 
 
-def build_network(net, dataset, seed=0, dtype="float32"):
+def build_network(net: str, dataset: str, seed: int = 0, dtype: DTypeLike = "float32"
+                  ) -> Network:
     """The network `net` sized for `dataset`, initialised from `seed`."""
     return _NET_CLASSES[net](INPUT_DIMS[dataset], **network_kwargs(net, dataset),
                              rng=network_rng(seed), dtype=np.dtype(dtype))
@@ -99,8 +108,8 @@ class RunError(Exception):
     """A problem found while running (data, checkpoint, environment): exit status 1."""
 
 
-def _positive(cast, what):
-    def parse(text):
+def _positive(cast: type[int] | type[float], what: str) -> Callable[[str], float]:
+    def parse(text: str) -> float:
         try:
             value = cast(text)
         except ValueError:
@@ -111,13 +120,13 @@ def _positive(cast, what):
     return parse
 
 
-def _defaults_help(index):
+def _defaults_help(index: int) -> str:
     """The defaults of one recipe column, for --help (from the tables, so they never drift)."""
     digits = ", ".join(f"{net} {values[index]}" for net, values in _DIGITS_RECIPES.items())
     return f"default on digits: {digits}; on (Fashion-)MNIST: {_BOOK_RECIPE[index]}"
 
 
-def configure(parser):
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.description = ("Train a network of the book on the embedded 8x8 digits or on "
                           "(Fashion-)MNIST. Options left out take defaults that depend on the "
                           "network and the dataset, listed below.")
@@ -167,7 +176,7 @@ def configure(parser):
                              "stdout)")
 
 
-def run(args):
+def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         return _run(args, start)
@@ -183,12 +192,12 @@ def run(args):
         return _fail(f"interrupted{hint}", 130)
 
 
-def _fail(message, code):
+def _fail(message: object, code: int) -> int:
     print(f"scratch-cnn train: error: {message}", file=sys.stderr)
     return code
 
 
-def _run(args, start):
+def _run(args: argparse.Namespace, start: float) -> int:
     settings = _settings(args)
     _check_outputs(args)
     data = _load_data(args, np.dtype(settings["dtype"]))
@@ -220,7 +229,7 @@ def _run(args, start):
     return 0
 
 
-def _settings(args):
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The run's settings: the command line over the recipe of this network and dataset."""
     settings = {"net": args.net, "dataset": args.dataset, "seed": args.seed,
                 **recipe(args.net, args.dataset)}
@@ -240,7 +249,7 @@ def _settings(args):
     return settings
 
 
-def _check_outputs(args):
+def _check_outputs(args: argparse.Namespace) -> None:
     """Fail before training, not after it, when an output cannot be written."""
     if args.plot:
         from . import plot
@@ -263,9 +272,10 @@ def _check_outputs(args):
             raise UsageError(f"{option} {path} is a directory: give a file name")
 
 
-def _load_data(args, dtype):
+def _load_data(args: argparse.Namespace, dtype: np.dtype[Any]) -> Datasets:
     if args.dataset == "digits":
-        return load_digits(dtype=dtype)
+        digits: Datasets = load_digits(dtype=dtype)
+        return digits
     if args.data_dir is not None and not args.download:
         folder = Path(args.data_dir)
         if not folder.is_dir():
@@ -274,13 +284,15 @@ def _load_data(args, dtype):
                              f"the {args.dataset} IDX files, or add --download to fetch them "
                              f"into it")
     try:
-        return load_mnist(args.data_dir, download=args.download, kind=args.dataset, dtype=dtype)
+        mnist: Datasets = load_mnist(args.data_dir, download=args.download, kind=args.dataset,
+                                     dtype=dtype)
     except (OSError, ValueError) as e:  # missing, corrupt or undownloadable files
         # data.py speaks to Python callers; on the command line download=True is --download.
         raise RunError(str(e).replace("download=True", "--download")) from None
+    return mnist
 
 
-def _resume(trainer, path, settings):
+def _resume(trainer: Trainer, path: str, settings: dict[str, Any]) -> None:
     """Load the checkpoint after checking that this run asks for the same training."""
     meta = read_checkpoint_meta(path)
     saved = meta.get("config", {})
@@ -294,7 +306,8 @@ def _resume(trainer, path, settings):
     trainer.load_checkpoint(path)
 
 
-def _write_plots(folder, filters_before, network, trainer, x_test, t_test):
+def _write_plots(folder: str, filters_before: FloatArray, network: Network, trainer: Trainer,
+                 x_test: NDArray[Any], t_test: NDArray[Any]) -> None:
     from . import plot
     first_conv = next(layer for layer in network.layers.values()
                       if isinstance(layer, Convolution))
@@ -306,7 +319,8 @@ def _write_plots(folder, filters_before, network, trainer, x_test, t_test):
                        f"folder") from None
 
 
-def _metrics(settings, trainer, network, start):
+def _metrics(settings: dict[str, Any], trainer: Trainer, network: Network, start: float
+             ) -> dict[str, Any]:
     last = trainer.history[-1]
     return {
         "schema": "scratch-cnn-train-metrics/1",
@@ -324,7 +338,7 @@ def _metrics(settings, trainer, network, start):
     }
 
 
-def _write_json(path, obj):
+def _write_json(path: str, obj: object) -> None:
     """Atomically, like the checkpoints."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".metrics-", suffix=".json.tmp", dir=folder)

@@ -1,8 +1,12 @@
 """Element-wise activations."""
 
-import numpy as np
+from typing import Any
 
-from .._checks import numeric_array, require_forward, same_shape
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._checks import from_forward, numeric_array, same_shape
+from .._types import FloatArray
 
 
 class Relu:
@@ -11,39 +15,42 @@ class Relu:
     Unlike the book's, `backward` never writes into the caller's `dout`.
     """
 
-    def __init__(self):
-        self.mask = None  # True where x <= 0 (the book's attribute)
+    def __init__(self) -> None:
+        self.mask: NDArray[np.bool_] | None = None  # True where x <= 0 (the book's attribute)
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> NDArray[Any]:
         x = numeric_array(x, "x", "Relu.forward")
         self.mask = x <= 0
         # np.maximum is ~2x faster than np.where with a scalar (measured); NaN stays NaN
-        return np.maximum(x, np.zeros((), x.dtype))
+        out: NDArray[Any] = np.maximum(x, np.zeros((), x.dtype))
+        return out
 
-    def backward(self, dout):
-        require_forward(self, "mask")
-        dout = same_shape(dout, self.mask.shape, "Relu.backward")
-        dx = dout * ~self.mask  # a multiply is faster than np.where...
+    def backward(self, dout: ArrayLike) -> NDArray[Any]:
+        mask = from_forward(self, self.mask)
+        dout = same_shape(dout, mask.shape, "Relu.backward")
+        dx: NDArray[Any] = dout * ~mask  # a multiply is faster than np.where...
         if dout.dtype.kind == "f" and not np.isfinite(dx.sum()):
-            dx = np.where(self.mask, np.zeros((), dout.dtype), dout)  # ...but inf * 0 is NaN
+            dx = np.where(mask, np.zeros((), dout.dtype), dout)  # ...but inf * 0 is NaN
         return dx
 
 
 class Sigmoid:
     """1 / (1 + exp(-x)); exp overflow for very negative x correctly gives 0."""
 
-    def __init__(self):
-        self.out = None
+    def __init__(self) -> None:
+        self.out: FloatArray | None = None
 
-    def forward(self, x):
+    def forward(self, x: ArrayLike) -> FloatArray:
         x = numeric_array(x, "x", "Sigmoid.forward")
         if x.dtype.kind != "f":
             x = x.astype(np.float64)
         with np.errstate(over="ignore"):
-            self.out = 1 / (1 + np.exp(-x))
-        return self.out
+            out: FloatArray = 1 / (1 + np.exp(-x))
+        self.out = out
+        return out
 
-    def backward(self, dout):
-        require_forward(self, "out")
-        dout = same_shape(dout, self.out.shape, "Sigmoid.backward")
-        return dout * (1.0 - self.out) * self.out
+    def backward(self, dout: ArrayLike) -> FloatArray:
+        out = from_forward(self, self.out)
+        dout = same_shape(dout, out.shape, "Sigmoid.backward")
+        dx: FloatArray = dout * (1.0 - out) * out
+        return dx

@@ -1,8 +1,12 @@
 """Softmax with cross-entropy loss, the book's last layer."""
 
-import numpy as np
+from typing import Any
 
-from .._checks import numeric_array, require_forward
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._checks import from_forward, numeric_array
+from .._types import FloatArray
 from ..functional import (
     log_softmax,
     mean_cross_entropy,
@@ -20,12 +24,12 @@ class SoftmaxWithLoss:
     cross entropy, and backward scales by dout. 1-D x is one unbatched sample, as in torch.
     """
 
-    def __init__(self):
-        self.loss = None
-        self.y = None  # softmax(x)
-        self.t = None
+    def __init__(self) -> None:
+        self.loss: np.floating[Any] | None = None
+        self.y: FloatArray | None = None  # softmax(x)
+        self.t: NDArray[Any] | None = None
 
-    def forward(self, x, t):
+    def forward(self, x: ArrayLike, t: ArrayLike) -> np.floating[Any]:
         owner = "SoftmaxWithLoss.forward"
         x = numeric_array(x, "x", owner, min_ndim=1)
         if x.ndim > 2:
@@ -40,17 +44,17 @@ class SoftmaxWithLoss:
         self.t = t
         self.y = np.exp(log_p)
         self._target = target.astype(log_p.dtype, copy=False)
-        self.loss = mean_cross_entropy(log_p, self._target)
-        return self.loss
+        self.loss = loss = mean_cross_entropy(log_p, self._target)
+        return loss
 
-    def backward(self, dout=1):
-        require_forward(self, "y")
+    def backward(self, dout: ArrayLike = 1) -> FloatArray:
+        y = from_forward(self, self.y)
         dout = numeric_array(dout, "dout", "SoftmaxWithLoss.backward")
         if dout.size != 1:
             raise ValueError(f"SoftmaxWithLoss.backward: dout must be a scalar (the gradient of "
                              f"the loss); got shape {dout.shape}")
-        n = self.y.shape[0]
-        scale = self.y.dtype.type(dout.item() / n)
+        n = y.shape[0]
+        scale = y.dtype.type(dout.item() / n)
         # d(-sum t*log softmax)/dx = softmax * sum(t) - t; sum(t) = 1 for labels and one-hot
-        dx = (self.y * self._target.sum(axis=1, keepdims=True) - self._target) * scale
+        dx: FloatArray = (y * self._target.sum(axis=1, keepdims=True) - self._target) * scale
         return dx[0] if self._unbatched else dx

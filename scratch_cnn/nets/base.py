@@ -4,15 +4,32 @@ import os
 import tempfile
 from collections import OrderedDict
 from numbers import Integral
+from typing import Any, Protocol, cast
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from .._checks import numeric_array
+from .._types import FloatArray, PathLike, RngLike
 from ..functional import numerical_gradient
 from ..layers import SoftmaxWithLoss
 
 
-def make_rng(rng, owner="rng"):
+class Layer(Protocol):
+    """What a Network asks of its layers: the book's forward and backward."""
+
+    def forward(self, x: ArrayLike, /) -> NDArray[Any]: ...
+
+    def backward(self, dout: ArrayLike, /) -> NDArray[Any]: ...
+
+
+class TrainModeLayer(Protocol):
+    """A layer that behaves differently while training (`has_train_mode = True`)."""
+
+    def forward(self, x: ArrayLike, train_flg: bool = ..., /) -> NDArray[Any]: ...
+
+
+def make_rng(rng: RngLike, owner: str = "rng") -> np.random.Generator | None:
     """None -> np.random's global state (the book's behaviour, so np.random.seed works),
     an int -> a seeded Generator, a Generator -> itself."""
     if rng is None or isinstance(rng, np.random.Generator):
@@ -22,7 +39,8 @@ def make_rng(rng, owner="rng"):
     raise TypeError(f"{owner}: rng must be None, an int seed or a numpy Generator; got {rng!r}")
 
 
-def gaussian(rng, std, shape, dtype):
+def gaussian(rng: np.random.Generator | None, std: float, shape: tuple[int, ...],
+             dtype: DTypeLike) -> NDArray[Any]:
     draws = rng.standard_normal(shape) if rng is not None else np.random.randn(*shape)
     return (std * draws).astype(dtype)
 
@@ -35,13 +53,14 @@ class Network:
     rebinding. `gradient` returns a dict with the same keys.
     """
 
-    def __init__(self):
-        self.params = {}
-        self.layers = OrderedDict()
+    def __init__(self) -> None:
+        self.params: dict[str, FloatArray] = {}
+        self.layers: OrderedDict[str, Layer] = OrderedDict()
         self.last_layer = SoftmaxWithLoss()
-        self._grad_sources = {}  # params key -> (layer name, gradient attribute)
+        # params key -> (layer name, gradient attribute)
+        self._grad_sources: dict[str, tuple[str, str]] = {}
 
-    def add_layer(self, name, layer, **param_keys):
+    def add_layer(self, name: str, layer: Layer, **param_keys: str) -> Layer:
         """Append `layer`; param_keys maps its attributes to params keys, e.g. W="W1"."""
         self.layers[name] = layer
         for attribute, key in param_keys.items():
@@ -49,36 +68,37 @@ class Network:
             self._grad_sources[key] = (name, "d" + attribute)
         return layer
 
-    def predict(self, x, train_flg=False):
+    def predict(self, x: ArrayLike, train_flg: bool = False) -> FloatArray:
         for layer in self.layers.values():
             if getattr(layer, "has_train_mode", False):
-                x = layer.forward(x, train_flg)
+                x = cast(TrainModeLayer, layer).forward(x, train_flg)
             else:
                 x = layer.forward(x)
-        return x
+        return cast(FloatArray, x)  # the scores of the last layer
 
-    def loss(self, x, t, train_flg=True):
+    def loss(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True) -> np.floating[Any]:
         return self.last_layer.forward(self.predict(x, train_flg), t)
 
-    def accuracy(self, x, t, batch_size=100):
+    def accuracy(self, x: ArrayLike, t: ArrayLike, batch_size: int = 100) -> float:
         """The fraction of samples whose top score is the label, over every sample
         (the book's version drops the last partial batch)."""
         x = numeric_array(x, "x", f"{type(self).__name__}.accuracy", min_ndim=2)
-        t = np.asarray(t)
-        if t.ndim != 1:
-            t = np.argmax(t, axis=1)
-        if len(t) != len(x):
+        labels = np.asarray(t)
+        if labels.ndim != 1:
+            labels = np.argmax(labels, axis=1)
+        if len(labels) != len(x):
             raise ValueError(f"{type(self).__name__}.accuracy: x has {len(x)} samples but t has "
-                             f"{len(t)} labels")
+                             f"{len(labels)} labels")
         if len(x) == 0:
             raise ValueError(f"{type(self).__name__}.accuracy: x is empty")
         correct = 0
         for start in range(0, len(x), batch_size):
             y = self.predict(x[start:start + batch_size])
-            correct += int(np.sum(np.argmax(y, axis=1) == t[start:start + batch_size]))
+            correct += int(np.sum(np.argmax(y, axis=1) == labels[start:start + batch_size]))
         return correct / len(x)
 
-    def gradient(self, x, t, train_flg=True):
+    def gradient(self, x: ArrayLike, t: ArrayLike, train_flg: bool = True
+                 ) -> dict[str, FloatArray]:
         """Backpropagation: the gradient of the loss for every entry of params."""
         self.loss(x, t, train_flg)
         dout = self.last_layer.backward(1)
@@ -87,34 +107,36 @@ class Network:
             dout = layer.backward(dout)
         first = layers[0]
         if getattr(first, "skips_input_grad", False):
-            first.backward(dout, input_grad=False)  # nobody needs the input's gradient
+            # nobody needs the input's gradient
+            cast(Any, first).backward(dout, input_grad=False)
         else:
             first.backward(dout)
         return {key: getattr(self.layers[name], attr)
                 for key, (name, attr) in self._grad_sources.items()}
 
-    def numerical_gradient(self, x, t):
+    def numerical_gradient(self, x: ArrayLike, t: ArrayLike) -> dict[str, FloatArray]:
         """Central differences of the loss for every param (slow: for checking `gradient`).
         The loss is taken in evaluation mode, so dropout is off; compare it with
         gradient(x, t, train_flg=False)."""
-        def loss(_):
+        def loss(_: FloatArray) -> float:
             return float(self.loss(x, t, train_flg=False))
         return {key: numerical_gradient(loss, self.params[key]) for key in self.params}
 
-    def save_params(self, file_name="params.npz"):
+    def save_params(self, file_name: PathLike = "params.npz") -> None:
         """Write params to an .npz file (no pickle), atomically: an interrupted save never
         leaves a broken file."""
         folder = os.path.dirname(os.path.abspath(file_name))
         fd, tmp = tempfile.mkstemp(suffix=".npz", dir=folder)
+        arrays: dict[str, Any] = self.params  # savez's keywords are the arrays' names
         try:
             with os.fdopen(fd, "wb") as f:
-                np.savez(f, **self.params)
+                np.savez(f, **arrays)
             os.replace(tmp, file_name)
         except BaseException:
             os.unlink(tmp)
             raise
 
-    def load_params(self, file_name="params.npz"):
+    def load_params(self, file_name: PathLike = "params.npz") -> None:
         """Read params saved by save_params into the existing arrays (in place, so the layers
         see them). Refuses files for another architecture, naming the mismatch."""
         name = type(self).__name__
