@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import catalog, engine, oracles, patterns, variants
+from . import display
 from .rubric import Rubric
 from .sandbox import Sandbox
 
@@ -107,18 +108,19 @@ class GradeReport:
         return table
 
 
-def _outcome(call):
-    """The sandbox's CallResult as the engine's Outcome (never trusting anything but data)."""
+def _outcome(call, shown=str):
+    """The sandbox's CallResult as the engine's Outcome (never trusting anything but data).
+    shown: rewrites the grader's paths in messages to the student's file names."""
     if call.status == "ok":
         return engine.Outcome("ok", outputs=call.outputs, mutated=list(call.mutated))
     error = call.error
     if call.status == "error" and error is not None and error.type == "ContractError":
         return engine.Outcome("contract", error_type="ContractError",
-                              error_message=error.message)
+                              error_message=shown(error.message))
     if call.status == "error" and error is not None:
-        return engine.Outcome("error", error_type=error.type, error_message=error.message,
-                              traceback=error.traceback)
-    return engine.Outcome(call.status, error_message=str(error) if error else "")
+        return engine.Outcome("error", error_type=error.type, error_message=shown(error.message),
+                              traceback=shown(error.traceback))
+    return engine.Outcome(call.status, error_message=shown(str(error)) if error else "")
 
 
 def plan(rubric, hidden_seed):
@@ -172,8 +174,12 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
                  memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry, names=names,
                  max_result_bytes=64 << 20, copy_siblings=copy_siblings) as box:
         load = box.start()
-        report.load_messages = load.messages()
-        report.output_excerpt = load.output
+        # every report names the student's files as the student knows them (cnn.py)
+        report.submission = display.submission_name(submission, load.report)
+        shown = display.relative_paths(display.file_names(submission, copy_siblings))
+        report.load_messages = [shown(m) for m in load.messages()]
+        report.load_messages += display.missing_modules(load.report)
+        report.output_excerpt = shown(load.output)
         deadline = started + rubric.time_budget
         for i, (name, hidden, cases) in enumerate(prepared):
             if progress:
@@ -184,7 +190,7 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
             # starve those after it; what it does not use carries forward
             share = (deadline - time.monotonic()) / (len(prepared) - i)
             _run_component(box, name, cases, tests, policy, aliases, hidden, report,
-                           time.monotonic() + share)
+                           time.monotonic() + share, shown)
     if report.refusals_dropped:
         report.refused.append(f"... and {report.refusals_dropped} more refused attempts")
     for test in report.tests:
@@ -201,7 +207,8 @@ def _prepare(case, seed, oracle):
     return inputs, expected
 
 
-def _run_component(box, name, cases, tests, policy, aliases, hidden, report, deadline):
+def _run_component(box, name, cases, tests, policy, aliases, hidden, report, deadline,
+                   shown=str):
     component = catalog.COMPONENTS[name]
     stopped = None
     for case, inputs, expected in cases:
@@ -215,7 +222,7 @@ def _run_component(box, name, cases, tests, policy, aliases, hidden, report, dea
         call = box.call(component.driver, params, inputs)
         report.calls += 1
         _note_refusals(report, call.refused)
-        outcome = _outcome(call)
+        outcome = _outcome(call, shown)
         if expected is None and not case.error:
             expected = component.expected_from_actual(case.params, inputs, outcome.outputs)
         # a hidden test's repro line must not reveal the secret seed
