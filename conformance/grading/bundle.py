@@ -113,7 +113,7 @@ def run(args):
     oracle = args.oracle or rubric.oracle
     torch = TORCH.format(index=TORCH_CPU_INDEX, version=TORCH_VERSION) if oracle == "torch" \
         else ""
-    rubric_text = Path(args.rubric).read_text() if args.rubric else _default_rubric()
+    rubric_text = Path(args.rubric).read_text() if args.rubric else default_rubric()
     tmp = f"{args.output}.tmp-{os.getpid()}"
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
         setup = SETUP.format(apt=" ".join(BASE_APT + rubric.apt), torch=torch)
@@ -166,7 +166,7 @@ def constraints(extra=""):
                                       else extra + "\n")
 
 
-def _default_rubric():
+def default_rubric():
     return (Path(conformance.__file__).parent / "examples" / "rubric.toml").read_text()
 
 
