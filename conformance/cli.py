@@ -21,6 +21,8 @@ COMMANDS = {
     "grade": ("conformance.grading.cli", "grade one student submission"),
     "grade-batch": ("conformance.grading.batch", "grade a folder of submissions"),
     "gradescope-bundle": ("conformance.grading.bundle", "build a Gradescope autograder zip"),
+    "prairielearn-bundle": ("conformance.grading.prairielearn",
+                            "write a PrairieLearn question graded by the scratch-cnn image"),
     "train": ("scratch_cnn.train_cli", "train a network on digits or MNIST"),
 }
 

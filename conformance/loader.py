@@ -613,6 +613,8 @@ def _run_unit(unit: UnitReport, code: str, path: str, module, cell_timeout) -> N
             message = f"the code called sys.exit({_safe_repr(exc.code)}); the rest still ran"
         unit.error = {"type": type(exc).__name__, "message": message, "line": line,
                       "text": text or None}
+        if isinstance(exc, ModuleNotFoundError) and isinstance(exc.name, str):
+            unit.error["module"] = exc.name[:200]  # the grader says what to install
 
 
 def _line_in(exc: BaseException, filename: str):

@@ -15,7 +15,8 @@ def configure(parser):
     parser.add_argument("-o", "--output", metavar="FILE",
                         help="write the results here (Gradescope's results.json by default)")
     parser.add_argument("--format", choices=results.FORMATS, default=None,
-                        help="format of -o: gradescope (default), json, junit, text or html")
+                        help="format of -o: gradescope (default), prairielearn, json, junit, "
+                             "text or html")
     parser.add_argument("--rubric", metavar="FILE.toml", help="points, grid, hidden tests, "
                         "accepted book differences, aliases (default: the book's contract)")
     parser.add_argument("--oracle", choices=("reference", "torch"), default=None,

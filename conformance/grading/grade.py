@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import catalog, engine, oracles, pipeline, variants
+from . import display
 from .rubric import Rubric
 from .sandbox import Sandbox
 
@@ -135,25 +136,27 @@ class GradeReport:
         return table
 
 
-def _outcome(call):
-    """The sandbox's CallResult as the engine's Outcome (never trusting anything but data)."""
+def _outcome(call, shown=str):
+    """The sandbox's CallResult as the engine's Outcome (never trusting anything but data).
+    shown: rewrites the grader's paths in messages to the student's file names."""
     if call.status == "ok":
         return engine.Outcome("ok", outputs=call.outputs, inputs_after=call.inputs_after)
     error = call.error
     if call.status == "error" and error is not None and error.type == "ContractError":
         return engine.Outcome("contract", error_type="ContractError",
-                              error_message=error.message)
+                              error_message=shown(error.message))
     if call.status == "error" and error is not None:
-        return engine.Outcome("error", error_type=error.type, error_message=error.message,
-                              traceback=error.traceback)
-    return engine.Outcome(call.status, error_message=str(error) if error else "")
+        return engine.Outcome("error", error_type=error.type, error_message=shown(error.message),
+                              traceback=shown(error.traceback))
+    return engine.Outcome(call.status, error_message=shown(str(error)) if error else "")
 
 
 class SandboxCall:
-    """The pipeline's caller for untrusted code: every call goes through the sandbox."""
+    """The pipeline's caller for untrusted code: every call goes through the sandbox.
+    shown: rewrites the grader's paths in messages to the student's file names."""
 
-    def __init__(self, box):
-        self.box = box
+    def __init__(self, box, shown=str):
+        self.box, self.shown = box, shown
         self.calls = 0
         self.refused = []
 
@@ -161,7 +164,7 @@ class SandboxCall:
         self.calls += 1
         call = self.box.call(catalog.COMPONENTS[case.component].driver, params, inputs)
         self.refused += call.refused
-        return _outcome(call)
+        return _outcome(call, self.shown)
 
 
 def plan(rubric):
@@ -223,9 +226,13 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
                  memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry, names=names,
                  max_result_bytes=64 << 20, copy_siblings=copy_siblings) as box:
         load = box.start()
-        report.load_messages = load.messages()
-        report.output_excerpt = load.output
-        call = SandboxCall(box)
+        # every report names the student's files as the student knows them (cnn.py)
+        report.submission = display.submission_name(submission, load.report)
+        shown = display.relative_paths(display.file_names(submission, copy_siblings))
+        report.load_messages = [shown(m) for m in load.messages()]
+        report.load_messages += display.missing_modules(load.report)
+        report.output_excerpt = shown(load.output)
+        call = SandboxCall(box, shown)
         deadline = started + rubric.time_budget
         for i, (name, hidden, run_seed, cases) in enumerate(runs):
             if progress:

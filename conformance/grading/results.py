@@ -20,7 +20,7 @@ from scratch_cnn import strict_json
 from .. import pages
 from ..untrusted import indent_lines, visible
 
-FORMATS = ("gradescope", "json", "junit", "text", "html")
+FORMATS = ("gradescope", "prairielearn", "json", "junit", "text", "html")
 _points = pages.points
 
 
@@ -94,6 +94,33 @@ def gradescope(report):
     }, indent=1)
 
 
+def prairielearn(report):
+    """PrairieLearn's external-grader results.json: score in 0..1, one test per graded test.
+    PrairieLearn shows every test to the student at once, so a hidden test shows its points
+    and the size of its problem but not its feedback, unless the rubric makes hidden tests
+    "visible" (docs/prairielearn.md)."""
+    def shown(t):
+        return not t.hidden or report.rubric.hidden_visibility == "visible"
+
+    max_score = report.max_score
+    return strict_json.dumps({
+        "gradable": True,
+        "score": round(report.score / max_score, 4) if max_score else 1.0,
+        "message": f"{_points(report.score)} / {_points(max_score)} points",
+        "output": visible("\n".join(overview(report)))
+        or "Your submission loaded without problems.",
+        "tests": [{
+            "name": t.name,
+            "points": round(t.score, 2),
+            "max_points": t.max_score,
+            "message": (f"{t.cases - t.passed} of {t.cases} cases fail." if not t.ok else
+                        f"All {t.cases} cases pass." if t.cases else "Not graded by this rubric."),
+            "output": visible(t.feedback()) if shown(t) else
+                      "Hidden inputs: the details are not shown, so that they stay secret.",
+        } for t in report.tests],
+    }, indent=1)
+
+
 def rich_json(report):
     """Everything, for instructors and tools."""
     return strict_json.dumps({
@@ -156,8 +183,8 @@ def html_page(report):
                         overview=overview(report))
 
 
-RENDER = {"gradescope": gradescope, "json": rich_json, "junit": junit, "text": text,
-          "html": html_page}
+RENDER = {"gradescope": gradescope, "prairielearn": prairielearn, "json": rich_json,
+          "junit": junit, "text": text, "html": html_page}
 
 
 def write(report, path, fmt="gradescope"):

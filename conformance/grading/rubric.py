@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field
 
 from .. import catalog, divergences
@@ -15,13 +16,16 @@ DEFAULT_POINTS = {"im2col": 10, "col2im": 10, "Convolution": 20, "Pooling": 15, 
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 _KEYS = {"grid", "oracle", "hidden", "hidden_visibility", "visible_seed", "entry", "timeout",
          "memory_mb", "time_budget", "partial_credit", "points", "differences", "aliases",
-         "secret", "contract_share"}
+         "secret", "contract_share", "requirements", "apt"}
 # The hidden inputs derive from a per-assignment secret; this environment variable, when set,
 # wins over the rubric's `secret` (so that a secret can stay out of files).
 SECRET_VARIABLE = "SCRATCH_CNN_GRADING_SECRET"
 # Without any secret the hidden inputs still repeat on every machine, but anyone with this
 # tool can compute them: the report says so.
 _PUBLIC_SECRET = "scratch-cnn has no secret for this assignment"
+# Debian policy 5.6.7: lower-case letters, digits, + - . ; two characters or more, starting
+# alphanumeric. An optional =VERSION pins it (apt-get install name=version).
+_APT_PACKAGE = re.compile(r"[a-z0-9][a-z0-9+.-]+(=[A-Za-z0-9.+~:-]+)?")
 
 
 class RubricError(ValueError):
@@ -34,7 +38,9 @@ class Rubric:
     grid: str = "quick"
     oracle: str = "reference"
     hidden: bool = True  # every test again on other inputs, derived from the secret
-    hidden_visibility: str = "visible"  # students see the hidden tests' scores (not inputs)
+    # Gradescope shows students their total unless a test is after_due_date/after_published;
+    # "hidden" tests never show but still count (docs/gradescope.md)
+    hidden_visibility: str = "hidden"
     secret: str | None = None  # the hidden inputs derive from it and the case, nothing else
     contract_share: float = 0.1  # of each component's points: the array contract's line
     visible_seed: int = 0  # the visible tests' inputs: students can reproduce them
@@ -45,6 +51,9 @@ class Rubric:
     partial_credit: bool = True  # a test scores the fraction of its cases that pass
     differences: dict = field(default_factory=dict)  # difference name -> policy override
     aliases: dict = field(default_factory=lambda: {"names": {}, "attributes": {}})
+    # installed where submissions are graded (the bundles' setup): what students may import
+    requirements: list = field(default_factory=list)  # pip requirement strings
+    apt: list = field(default_factory=list)  # Debian/Ubuntu package names
     source: str = "default rubric"
     seed_override: int | None = None  # a hidden seed given on the command line (tests)
 
@@ -176,6 +185,21 @@ def _validate(rubric, path):
                  f"{', '.join(divergences.all_differences())}")
         if policy not in divergences.POLICIES:
             fail(f"differences.{name} must be one of {divergences.POLICIES}; got {policy!r}")
+    for key in ("requirements", "apt"):
+        value = getattr(rubric, key)
+        if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            fail(f"{key} must be a list of strings, e.g. {key} = [\"matplotlib\"]; got {value!r}")
+    for requirement in rubric.requirements:
+        # one requirement per string: pip reads them from a requirements file, where a line
+        # starting with - is an option (another index, another file), not a package
+        if not requirement.strip() or requirement.lstrip().startswith("-") \
+                or "\n" in requirement:
+            fail(f"requirements: {requirement!r} is not a requirement; give one package per "
+                 f"string, as pip accepts it (\"matplotlib\", \"pandas>=2,<3\"), no options")
+    for package in rubric.apt:
+        if not _APT_PACKAGE.fullmatch(package):
+            fail(f"apt: {package!r} is not a Debian package name (lower-case letters, digits, "
+                 f"+ - . ; optionally =VERSION), e.g. apt = [\"graphviz\"]")
     for group in ("names", "attributes"):
         for old, new in rubric.aliases[group].items():
             if not (isinstance(new, str) and new.isidentifier()):
