@@ -17,6 +17,8 @@ COMMANDS = {
     "grade": ("conformance.grading.cli", "grade one student submission"),
     "grade-batch": ("conformance.grading.batch", "grade a folder of submissions"),
     "gradescope-bundle": ("conformance.grading.bundle", "build a Gradescope autograder zip"),
+    "assignment": ("conformance.authoring.cli",
+                   "write a student starter, its rubric and its autograder"),
     "train": ("scratch_cnn.train_cli", "train a network on digits or MNIST"),
 }
 
