@@ -3,12 +3,11 @@ starter (a notebook or a .py file), its rubric (points for those components only
 Gradescope autograder built from that rubric by `scratch-cnn gradescope-bundle`."""
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from ..divergences import all_differences
+from ..files import write_text_atomic
 from ..grading import bundle
 from ..grading.rubric import DEFAULT_POINTS, Rubric, RubricError, load
 from . import starter
@@ -66,8 +65,8 @@ def run(args):
     except starter.AuthoringError as exc:
         return fail(str(exc))
     out.mkdir(parents=True, exist_ok=True)
-    _write(files["starter"], text)
-    _write(files["rubric"], rubric_text)
+    write_text_atomic(files["starter"], text)
+    write_text_atomic(files["rubric"], rubric_text)
     try:
         load(files["rubric"])  # what the grader will read: refuse it here if it is wrong
     except RubricError as exc:
@@ -92,12 +91,3 @@ def _bundle(path, rubric_path):
     parser = argparse.ArgumentParser(prog="scratch-cnn gradescope-bundle")
     bundle.configure(parser)
     return bundle.run(parser.parse_args(["-o", str(path), "--rubric", str(rubric_path)]))
-
-
-def _write(path, text):
-    """Atomically: a reader never sees half a starter."""
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)

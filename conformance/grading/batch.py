@@ -17,6 +17,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from . import similarity
 from .rubric import DEFAULT_POINTS, RubricError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".md")
@@ -34,6 +35,7 @@ def configure(parser):
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--memory", type=int, default=None, metavar="MB")
     parser.add_argument("--force", action="store_true", help="grade again even if up to date")
+    similarity.add_options(parser)
 
 
 def find_submissions(folder, out):
@@ -155,6 +157,8 @@ def run(args):
     _write_atomic(Path(args.csv).resolve(), _csv(rows, components))
     graded = sum(r.get("status") == "graded" for r in rows.values())
     print(f"{graded}/{len(rows)} submissions graded; summary in {args.csv}, reports in {out}/")
+    if args.similarity:
+        similarity.report_batch(submissions, out, args)
     return 0
 
 
