@@ -21,7 +21,7 @@ ARRAY_CONTRACT = ("output_shape", "dtype", "inputs_unchanged")
 
 
 @dataclass
-class TestRow:
+class BehaviourRow:
     """One row of the table: a behaviour of the component over the visible cases."""
 
     behaviour: str
@@ -80,7 +80,7 @@ def run(component, namespace, *, seed=0, grid="quick", source=None):
                             known_differences="xfail")
     graded = Rubric()  # the grader's default: which cases count, which differences are accepted
     behaviours = list(catalog.COMPONENTS[component].behaviours)
-    result = SelfCheck(component, seed, grid, [TestRow(b) for b in behaviours])
+    result = SelfCheck(component, seed, grid, [BehaviourRow(b) for b in behaviours])
     for case in session.cases(component):
         if not graded.graded(case):
             continue

@@ -143,7 +143,7 @@ class Document:
             self.fingerprints.setdefault(h, []).append(start + offset)
 
     def span(self, first, last):
-        """'cnn.ipynb cell 4, lines 3-25' for tokens first..last (one unit)."""
+        """(unit, first line, last line) of tokens first..last, which lie in one unit."""
         unit = self.units[self.unit_of[first]]
         return unit, self.line_of[first], self.line_of[last]
 
