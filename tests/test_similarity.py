@@ -117,6 +117,18 @@ def test_unrelated_code_is_not_paired(tmp_path):
     assert similarity.compare([alice, bob]) == []
 
 
+def test_a_copy_stands_out_among_independent_solutions_of_the_same_api(tmp_path):
+    """The blind-bug set's correct alternatives were written independently of the example,
+    with the book's names and signatures: alike in their boilerplate, not copies."""
+    alternatives = sorted((Path(__file__).parent / "blind_bugs" / "correct").glob("*.py"))
+    assert len(alternatives) >= 5
+    documents = [similarity.read_document(p.stem, p) for p in alternatives]
+    documents += [document(tmp_path, "book", BOOK), document(tmp_path, "copy", renamed(BOOK))]
+    top, *others = similarity.compare(documents)
+    assert (top.a, top.b) == ("book", "copy") and min(top.percent_a, top.percent_b) > 90
+    assert others and max(max(p.percent_a, p.percent_b) for p in others) < 20
+
+
 def test_regions_name_file_cell_and_lines_on_both_sides(tmp_path):
     """Bob's notebook copies the book's Convolution class (renamed) into its second cell,
     between code of his own."""

@@ -5,8 +5,9 @@ import html
 import json
 import os
 import re
-import tempfile
 from xml.etree import ElementTree as ET
+
+from ..files import write_text_atomic
 
 FORMATS = ("gradescope", "json", "junit", "text", "html")
 
@@ -145,15 +146,5 @@ def write(report, path, fmt="gradescope"):
     """Write atomically: a temp file beside the target, then a rename, so a reader never sees
     half a file and an interrupted run never leaves a broken one."""
     content = RENDER[fmt](report)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_text_atomic(path, content)
