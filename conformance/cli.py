@@ -23,6 +23,8 @@ COMMANDS = {
     "gradescope-bundle": ("conformance.grading.bundle", "build a Gradescope autograder zip"),
     "prairielearn-bundle": ("conformance.grading.prairielearn",
                             "write a PrairieLearn question graded by the scratch-cnn image"),
+    "assignment": ("conformance.authoring.cli",
+                   "write a student starter, its rubric and its autograder"),
     "train": ("scratch_cnn.train_cli", "train a network on digits or MNIST"),
 }
 

@@ -39,7 +39,9 @@ class Outcome:
         if self.status == "contract":
             return self.error_message
         if self.status == "error":
-            where = f"\n{self.traceback.rstrip()}" if self.traceback else ""
+            # a starter's `# YOUR CODE HERE` stub: where it raised is no news to the student
+            stub = self.error_type == "NotImplementedError"
+            where = f"\n{self.traceback.rstrip()}" if self.traceback and not stub else ""
             return f"{component} raised {self.error_type}: {self.error_message}{where}"
         return {"timeout": f"{component} did not finish in time (killed)",
                 "crashed": f"{component} crashed the process ({self.error_message})",

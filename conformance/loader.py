@@ -28,8 +28,9 @@ import tokenize
 import types
 from dataclasses import asdict, dataclass, field
 
-__all__ = ["CONTRACT_NAMES", "LoadReport", "SubmissionError", "UnitReport",
-           "extract_markdown_cells", "load_submission", "lost_names"]
+__all__ = ["CONTRACT_NAMES", "SELF_CHECK_MARKER", "LoadReport", "SubmissionError", "UnitReport",
+           "code_units", "extract_markdown_cells", "is_self_check", "load_submission",
+           "lost_names"]
 
 # The book's API that the grader looks for (DESIGN.md, "The contract a submission meets").
 CONTRACT_NAMES = frozenset({"im2col", "col2im", "Convolution", "Pooling", "Relu", "Affine",
@@ -193,6 +194,25 @@ def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
     return report
 
 
+def code_units(path) -> list:
+    """[(UnitReport, code)]: the code `load_submission` would run for `path` (a file or a
+    folder), read without running anything; skipped cells and unreadable files are left out.
+    For tools that compare submissions (the similarity report)."""
+    root = _check_path(path)
+    if root.is_dir:
+        files, base = _plan_folder(root.path, [], None)[0], root.path
+    else:
+        files, base = [root.path], os.path.dirname(root.path)
+    units = []
+    for file in files:
+        try:
+            units += [(unit, code) for unit, code in _read_units(file, os.path.relpath(file, base))
+                      if code is not None]
+        except SubmissionError:
+            continue
+    return units
+
+
 # ---------------------------------------------------------------------------------------------
 # Paths and files
 
@@ -265,6 +285,8 @@ def _read_units(path: str, rel: str) -> list:
     cells = _notebook_cells(text, path) if kind == "ipynb" else extract_markdown_cells(text)
     units = []
     for number, (source, label, start_line) in enumerate(cells, 1):
+        if is_self_check(source):
+            continue  # it imports the checker, which grading refuses; it defines nothing
         unit = UnitReport(file=rel, kind=kind, filename=f"{rel} [cell {number}]", cell=number,
                           label=label, start_line=start_line)
         code, unit.skipped_lines, skip_reason = strip_ipython(source)
@@ -274,6 +296,16 @@ def _read_units(path: str, rel: str) -> list:
             unit.status, unit.reason, code = "skipped", "empty cell", None
         units.append((unit, code))
     return units
+
+
+# The first line of the check cells `scratch-cnn assignment` writes into a starter notebook.
+SELF_CHECK_MARKER = "# scratch-cnn: self-check (not graded; the grader skips this cell)"
+
+
+def is_self_check(source: str) -> bool:
+    """Whether a notebook cell is a starter's self-check cell (its first line is the marker)."""
+    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
+    return first == SELF_CHECK_MARKER
 
 
 def _plan_folder(folder: str, names: list, entry):

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from ..untrusted import visible
+from . import similarity
 from .rubric import DEFAULT_POINTS, RubricError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".md")
@@ -38,6 +39,7 @@ def configure(parser):
     parser.add_argument("--force", action="store_true", help="grade again even if up to date")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (the summary line still goes to stdout)")
+    similarity.add_options(parser)
 
 
 def find_submissions(folder, out):
@@ -164,6 +166,8 @@ def run(args):
     _write_atomic(Path(args.csv).resolve(), _csv(rows, components))
     graded = sum(r.get("status") == "graded" for r in rows.values())
     print(f"{graded}/{len(rows)} submissions graded; summary in {args.csv}, reports in {out}/")
+    if args.similarity:
+        similarity.report_batch(submissions, out, args)
     return 0
 
 

@@ -11,13 +11,13 @@ it is indented under a heading, so none can pose as the score line. JSON is stri
 import os
 import re
 import socket
-import tempfile
 from datetime import datetime, timezone
 from xml.etree import ElementTree as ET
 
 from scratch_cnn import strict_json
 
 from .. import pages
+from ..files import write_text_atomic
 from ..untrusted import indent_lines, visible
 
 FORMATS = ("gradescope", "prairielearn", "json", "junit", "text", "html")
@@ -191,15 +191,5 @@ def write(report, path, fmt="gradescope"):
     """Write atomically: a temp file beside the target, then a rename, so a reader never sees
     half a file and an interrupted run never leaves a broken one."""
     content = RENDER[fmt](report)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    write_text_atomic(path, content)
