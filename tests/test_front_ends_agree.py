@@ -43,7 +43,7 @@ def test_plugin_and_grader_agree_case_by_case(which, tmp_path):
     assert session.policy.accepted == graded.accepted()
     assert report.verdicts, "the grader judged nothing"
     disagree = []
-    for (hidden, case_id, behaviour), verdict in sorted(report.verdicts.items()):
+    for (_, case_id, behaviour), verdict in sorted(report.verdicts.items()):
         check = session.check(catalog.find(case_id), behaviour)
         if (check.ok, tuple(check.hints)) != verdict:
             disagree.append(f"{case_id} {behaviour}: grader {verdict}, suite "
