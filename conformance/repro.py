@@ -39,7 +39,8 @@ def run(args):
         session = Session(load_target(args.impl), "full", args.seed, args.oracle)
     except (KeyError, TargetError, RuntimeError) as exc:
         return _fail(exc.args[0])
-    inputs, outcome, checks = session.verdict(case)
+    run = session.verdict(case)
+    inputs, outcome, checks = run.inputs, run.outcome, run.checks
     print(f"case {case.id} (seed {args.seed}) on {session.target.description}")
     for name, value in inputs.items():
         print(f"input {name}: shape {np.shape(value)}, dtype {np.asarray(value).dtype}")
