@@ -16,7 +16,6 @@ from . import catalog, suite
 from .grading.rubric import Rubric
 
 
-
 @dataclass
 class BehaviourRow:
     """One row of the table: a behaviour of the component over the visible cases."""
