@@ -1,7 +1,9 @@
-"""Load a student's submission (.py file, notebook, Markdown export or folder) into a module.
+"""Run a student's submission (.py file, notebook, Markdown export or folder) into a module,
+and say what ran, what failed, and where each graded name was defined.
 
-STANDALONE: this file imports only the standard library, because the grader's child process loads
-it by file path, where this project's packages cannot be imported.
+STANDALONE: this file imports only the standard library (and its sibling cells.py, which reads
+the files into cells), because the grader's child process loads it by file path, where this
+project's packages cannot be imported.
 
 `load_submission(path)` executes the student's code into a fresh module and returns a `LoadReport`
 saying, per file and per notebook cell, what ran, what raised (type, message, line) and what was
@@ -9,47 +11,62 @@ skipped and why. One broken cell never stops the load: later cells still run, as
 student who runs the notebook top to bottom and ignores the red box. Only a path that cannot be
 read at all raises `SubmissionError`.
 
+The report also says where each graded name's final definition came from (file and line, or
+notebook cell), and warns when it replaced an earlier one (a later file, a star import, a copy
+of the book's `common/` folder): the grade is of the code the student sees named.
+
+Folder order (documented in the README): the files that define a graded name run, .py files
+first, then notebooks, then Markdown exports; among the .py files a file runs after the files
+it imports (so a chapter's own classes come after the `common/` modules they import, and win),
+otherwise in path order. A rubric's `entry` names the file(s) to run instead, in its order.
+
 This module does not isolate anything: run untrusted code through conformance.grading.sandbox.
 """
 
 from __future__ import annotations
 
 import ast
-import io
-import json
 import linecache
 import os
 import re
 import signal
 import sys
-import textwrap
 import threading
-import tokenize
 import types
 from dataclasses import asdict, dataclass, field
+
+try:
+    from . import cells
+except ImportError:  # loaded by file path (the grading child): its sibling, by file path too
+    import importlib.util
+
+    _spec = importlib.util.spec_from_file_location(
+        "_submission_cells", os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                          "cells.py"))
+    cells = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(cells)
+
+SubmissionError = cells.SubmissionError
+SELF_CHECK_MARKER = cells.SELF_CHECK_MARKER
+is_self_check = cells.is_self_check
+extract_markdown_cells = cells.extract_markdown_cells
 
 __all__ = ["CONTRACT_NAMES", "SELF_CHECK_MARKER", "LoadReport", "SubmissionError", "UnitReport",
            "code_units", "extract_markdown_cells", "is_self_check", "load_submission",
            "lost_names"]
 
-# The book's API that the grader looks for (DESIGN.md, "The contract a submission meets").
+# The book's API that the grader looks for (the catalog's BOOK_CONTRACT; a test keeps them equal).
 CONTRACT_NAMES = frozenset({"im2col", "col2im", "Convolution", "Pooling", "Relu", "Affine",
                             "SoftmaxWithLoss", "SimpleConvNet"})
-
-PY_SUFFIXES = (".py",)
-NOTEBOOK_SUFFIXES = (".ipynb",)
-TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 
 # Never executed: pytest would run these, and so might a grader that globbed carelessly.
 _EXCLUDED_FILES = re.compile(r"^(conftest\.py|setup\.py|test_.*\.py|.*_test\.py)$")
 _EXCLUDED_DIRS = frozenset({"tests", "__pycache__", ".ipynb_checkpoints", ".git", ".venv",
                             "venv", "env", "site-packages", "node_modules"})
-_MAX_FILE_BYTES = 20 * 2**20  # notebooks with inline images are large; bigger is not code
 _MAX_FILES = 200
-
-
-class SubmissionError(ValueError):
-    """The submission cannot be read at all (missing, unreadable, not a supported kind)."""
+# The book's own code lives in common/ (layers.py, util.py, functions.py, ...): a file under a
+# folder of that name is most likely a copy of it rather than the student's work.
+_BOOK_FOLDER = "common"
 
 
 class CellTimeout(BaseException):
@@ -82,6 +99,25 @@ class UnitReport:
 
 
 @dataclass
+class Definition:
+    """Where a graded name's value came from when one unit bound it."""
+
+    name: str
+    unit: str             # the unit that bound it: 'cnn.py' or 'notes.ipynb, cell 3 (In [4])'
+    how: str              # 'class statement', 'from common.layers import *', ...
+    source: str | None    # the file (relative to the submission) and line that define the
+    #                       object, e.g. 'common/layers.py:41'; None where it cannot be told
+    book_copy: bool       # the source lies in a copy of the book's common/ folder
+
+    def describe(self) -> str:
+        place = self.source or self.unit
+        via = "" if self.how in ("class statement", "def statement") else f", by {self.how}"
+        in_unit = f" in {self.unit}" if via and self.source and not self.source.startswith(
+            self.unit.split(",")[0] + ":") else ""
+        return f"{place}{via}{in_unit}"
+
+
+@dataclass
 class LoadReport:
     path: str
     kind: str                        # "py" | "ipynb" | "md" | "folder"
@@ -90,6 +126,9 @@ class LoadReport:
     defined: list = field(default_factory=list)        # contract names the module ends up with
     missing: list = field(default_factory=list)        # contract names it lacks
     notes: list = field(default_factory=list)
+    # name -> the definition that is graded (the last binding), as a plain dict
+    definitions: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)  # replaced definitions, book copies: sentences
     module: types.ModuleType | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -104,7 +143,8 @@ class LoadReport:
         return {"path": self.path, "kind": self.kind, "units": [asdict(u) for u in self.units],
                 "skipped_files": [dict(s) for s in self.skipped_files],
                 "defined": list(self.defined), "missing": list(self.missing),
-                "notes": list(self.notes)}
+                "notes": list(self.notes), "definitions": dict(self.definitions),
+                "warnings": list(self.warnings)}
 
     def summary(self) -> str:
         """Plain text, one line per problem, for the student's report."""
@@ -120,7 +160,7 @@ class LoadReport:
         lines += [f"{s['file']}: not executed ({s['reason']})" for s in self.skipped_files]
         if self.missing:
             lines.append("not defined: " + ", ".join(self.missing))
-        return "\n".join(lines + list(self.notes))
+        return "\n".join(lines + list(self.warnings) + list(self.notes))
 
 
 def lost_names(names) -> str:
@@ -140,9 +180,10 @@ def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
     - a .py file runs as one unit, with `__file__` set and its folder on sys.path;
     - a notebook (.ipynb) or a Markdown/text export runs cell by cell; IPython magics, shell lines
       and get_ipython() calls are skipped; a cell that raises is recorded and the next one runs;
-    - a folder runs `entry` if given, else every file that defines one of `names` (found with
-      `ast`, without running anything): .py files, then notebooks, then exports, each group in
-      path order. Test files (conftest.py, test_*.py, *_test.py, tests/) and setup.py never run.
+    - a folder runs `entry` (a file, or a list of files, in that order) if given, else every
+      file that defines one of `names` (found with `ast`, without running anything), in the
+      order the module docstring gives. Test files (conftest.py, test_*.py, *_test.py, tests/)
+      and setup.py never run.
 
     `cell_timeout` (seconds, main thread only) stops a unit that runs too long, e.g. a training
     cell, and records it as "timeout". The module is registered in sys.modules[module_name], the
@@ -156,14 +197,16 @@ def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
         kind = "folder"
         plan, skipped = _plan_folder(root.path, names, entry)
     else:
-        kind = _kind_of(root.path)
+        kind = cells.kind_of(root.path)
         if _EXCLUDED_FILES.match(os.path.basename(root.path)):
             raise SubmissionError(f"{root.path}: test and setup files are never executed")
         plan, skipped = [root.path], []
     base = root.path if root.is_dir else os.path.dirname(root.path)
     report = LoadReport(path=root.path, kind=kind, skipped_files=skipped, module=module)
+    history = {n: [] for n in names}  # name -> [Definition], in the order they were bound
     sys.modules[module_name] = module
     cwd = os.getcwd()
+    imported_before = set(sys.modules)
     try:
         _add_to_path(base)
         for file in plan:
@@ -179,19 +222,51 @@ def load_submission(path, namespace=None, *, names=CONTRACT_NAMES, entry=None,
             os.chdir(os.path.dirname(file))  # as if the student ran it from its own folder
             for unit, code in units:
                 report.units.append(unit)
-                if code is not None:
-                    _run_unit(unit, code, file, module, cell_timeout)
-                    if unit.status in ("raised", "timeout"):
-                        unit.lost = sorted(_bound_at_top_level(ast.parse(code).body))
+                if code is None:
+                    continue
+                before = {n: module.__dict__.get(n, _UNBOUND) for n in names}
+                _run_unit(unit, code, file, module, cell_timeout)
+                # bookkeeping runs on what the code may have patched (builtins.isinstance...):
+                # at worst it says less, never fails the load
+                _best_effort(_record_bindings, history, before, module, unit, code, base)
+                if unit.status in ("raised", "timeout"):
+                    unit.lost = _best_effort(_names_bound, code) or []
     finally:
         os.chdir(cwd)
+        _best_effort(_forget_submission_modules, imported_before, base)
     report.defined = [n for n in names if hasattr(module, n)]
     report.missing = [n for n in names if not hasattr(module, n)]
     for unit in report.units:  # what a failed cell would have defined, and nothing else did
         unit.lost = [n for n in unit.lost if n in report.missing]
+    for name in report.defined:
+        if history[name]:
+            report.definitions[name] = asdict(history[name][-1])
+            report.warnings += _replacement_warnings(name, history[name])
     if kind == "folder" and not plan:
         report.notes.append("no file in the folder defines any of: " + ", ".join(names))
     return report
+
+
+def _best_effort(function, *args):
+    try:
+        return function(*args)
+    except Exception:  # the submission broke something this needs; the load goes on
+        return None
+
+
+def _names_bound(code):
+    return sorted(cells.bound_at_top_level(ast.parse(code).body))
+
+
+def _forget_submission_modules(imported_before, base):
+    """Drop the modules the submission's files imported from its own folder (its common/, a
+    helper module) from sys.modules: the next submission loaded in this process imports its
+    own, not a stale one of the same name."""
+    base = os.path.realpath(base) + os.sep
+    for name in set(sys.modules) - imported_before:
+        origin = getattr(sys.modules.get(name), "__file__", None)
+        if isinstance(origin, str) and os.path.realpath(origin).startswith(base):
+            del sys.modules[name]
 
 
 def code_units(path) -> list:
@@ -211,6 +286,125 @@ def code_units(path) -> list:
         except SubmissionError:
             continue
     return units
+
+
+# ---------------------------------------------------------------------------------------------
+# Where each graded name came from
+
+_UNBOUND = object()
+
+
+def _record_bindings(history, before, module, unit, code, base):
+    """Add a Definition for each graded name whose value the unit changed."""
+    changed = [n for n, old in before.items() if module.__dict__.get(n, _UNBOUND) is not old]
+    if not changed:
+        return
+    try:
+        statements = ast.parse(code).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        statements = []
+    for name in changed:
+        value = module.__dict__.get(name, _UNBOUND)
+        if value is _UNBOUND:
+            continue  # deleted
+        source = _source_of(value, unit, base)
+        history[name].append(Definition(
+            name=name, unit=unit.where(), how=_binding_statement(name, statements),
+            source=source, book_copy=_in_book_folder(source)))
+
+
+def _binding_statement(name, statements):
+    """How the unit's top-level code binds `name`, in words (its last binding statement)."""
+    how = "code that ran"
+    for node in statements:
+        if isinstance(node, ast.ClassDef) and node.name == name:
+            how = "class statement"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            how = "def statement"
+        elif isinstance(node, ast.ImportFrom):
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name == "*":
+                    how = f"from {module} import *"
+                elif (alias.asname or alias.name) == name:
+                    how = f"from {module} import {alias.name}"
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and name in cells.bound_at_top_level(
+                [node]):
+            how = "an assignment"
+    return how
+
+
+def _source_of(value, unit, base):
+    """Where the code that defines `value` is: 'file:line' relative to the submission, or a
+    notebook cell; None outside the submission (an installed package) or where it cannot be
+    told."""
+    code = getattr(value, "__code__", None)
+    if code is None and isinstance(value, type):  # a class: its first method defined here
+        codes = [f.__code__ for f in vars(value).values() if hasattr(f, "__code__")]
+        code = min(codes, key=lambda c: c.co_firstlineno) if codes else None
+    filename = getattr(code, "co_filename", None)
+    if filename is None:
+        module = sys.modules.get(getattr(value, "__module__", None) or "")
+        filename = getattr(module, "__file__", None)
+    if not isinstance(filename, str):
+        return None
+    line = None
+    if code is not None:
+        line = _class_line(value, code) if isinstance(value, type) else code.co_firstlineno
+    cell = _CELL_FILENAME.match(filename)  # code compiled from a notebook cell
+    if cell:
+        return f"{cell.group(1)}, cell {cell.group(2)}" + (f", line {line}" if line else "")
+    try:
+        rel = os.path.relpath(os.path.realpath(filename), os.path.realpath(base))
+    except ValueError:
+        return None
+    if rel.startswith(os.pardir):
+        return None
+    return f"{rel}:{line}" if line else rel
+
+
+# the filename a notebook cell's code is compiled under (see _read_units)
+_CELL_FILENAME = re.compile(r"^(.*) \[cell (\d+)\]$")
+
+
+def _class_line(cls, method_code):
+    """The line of `class Name` in the file that defines it (read from linecache)."""
+    lines = linecache.getlines(method_code.co_filename)
+    pattern = re.compile(rf"^\s*class\s+{re.escape(cls.__name__)}\b")
+    for number in range(min(method_code.co_firstlineno, len(lines)), 0, -1):
+        if pattern.match(lines[number - 1]):
+            return number
+    return method_code.co_firstlineno
+
+
+def _in_book_folder(source):
+    return bool(source) and _BOOK_FOLDER in source.split(":")[0].replace("\\", "/").split("/")[:-1]
+
+
+def _origin(definition):
+    return (definition.source or definition.unit).split(":")[0].split(",")[0]
+
+
+def _replacement_warnings(name, definitions):
+    """Sentences for a graded name whose final definition is not simply the student's own:
+    one that replaced the student's earlier definition from another file or by an import, and
+    one that comes from a copy of the book's common/ folder."""
+    final = definitions[-1]
+    warnings = []
+    earlier = [d for d in definitions[:-1] if _origin(d) != _origin(final)]
+    # the student's own definition replacing a book copy it imported first is the usual way
+    if earlier and not (earlier[-1].book_copy and not final.book_copy):
+        replaced = earlier[-1]
+        warnings.append(
+            f"`{name}` from {replaced.describe()} was replaced by the one from "
+            f"{final.describe()}, which ran later: the grade is of that one. If that is not "
+            f"the code you mean, remove the other file (a stale copy?) or say which file to "
+            f"grade (the rubric's `entry`).")
+    if final.book_copy:
+        warnings.append(
+            f"`{name}` comes from {final.describe()}, which looks like a copy of the book's "
+            f"common/ folder, not a file you wrote: it is what gets graded.")
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,22 +430,10 @@ def _check_path(path) -> _Root:
         return _Root(p, True)
     if not os.path.isfile(p):
         raise SubmissionError(f"{path}: not a regular file or folder")
-    _kind_of(p)
+    cells.kind_of(p)
     if not os.access(p, os.R_OK):
         raise SubmissionError(f"{path}: the file cannot be read (permission denied)")
     return _Root(p, False)
-
-
-def _kind_of(path: str) -> str:
-    lower = path.lower()
-    if lower.endswith(PY_SUFFIXES):
-        return "py"
-    if lower.endswith(NOTEBOOK_SUFFIXES):
-        return "ipynb"
-    if lower.endswith(TEXT_SUFFIXES):
-        return "md"
-    raise SubmissionError(f"{path}: not a .py file, a notebook (.ipynb), a Markdown/text export "
-                          f"(.md, .txt) or a folder")
 
 
 def _add_to_path(folder: str) -> None:
@@ -259,37 +441,18 @@ def _add_to_path(folder: str) -> None:
         sys.path.insert(0, folder)
 
 
-def _read_text(path: str) -> str:
-    try:
-        with open(path, "rb") as f:
-            data = f.read(_MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise SubmissionError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    if len(data) > _MAX_FILE_BYTES:
-        raise SubmissionError(f"{path}: larger than {_MAX_FILE_BYTES // 2**20} MB")
-    try:
-        if path.lower().endswith(PY_SUFFIXES):  # honour a PEP 263 coding line
-            encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-            return data.decode(encoding)
-        return data.decode("utf-8-sig")
-    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
-        raise SubmissionError(f"{path}: not readable as text ({exc})") from None
-
-
 def _read_units(path: str, rel: str) -> list:
     """[(UnitReport, code or None)] for one file; code None means the unit is skipped."""
-    kind = _kind_of(path)
-    text = _read_text(path)
+    kind, sources = cells.read_cells(path)
     if kind == "py":
-        return [(UnitReport(file=rel, kind="py", filename=path), text)]
-    cells = _notebook_cells(text, path) if kind == "ipynb" else extract_markdown_cells(text)
+        return [(UnitReport(file=rel, kind="py", filename=path), sources[0][0])]
     units = []
-    for number, (source, label, start_line) in enumerate(cells, 1):
-        if is_self_check(source):
+    for number, (source, label, start_line) in enumerate(sources, 1):
+        if cells.is_self_check(source):
             continue  # it imports the checker, which grading refuses; it defines nothing
         unit = UnitReport(file=rel, kind=kind, filename=f"{rel} [cell {number}]", cell=number,
                           label=label, start_line=start_line)
-        code, unit.skipped_lines, skip_reason = strip_ipython(source)
+        code, unit.skipped_lines, skip_reason = cells.strip_ipython(source)
         if skip_reason:
             unit.status, unit.reason, code = "skipped", skip_reason, None
         elif not code.strip():
@@ -298,29 +461,10 @@ def _read_units(path: str, rel: str) -> list:
     return units
 
 
-# The first line of the check cells `scratch-cnn assignment` writes into a starter notebook.
-SELF_CHECK_MARKER = "# scratch-cnn: self-check (not graded; the grader skips this cell)"
-
-
-def is_self_check(source: str) -> bool:
-    """Whether a notebook cell is a starter's self-check cell (its first line is the marker)."""
-    first = next((line.strip() for line in source.splitlines() if line.strip()), "")
-    return first == SELF_CHECK_MARKER
-
-
 def _plan_folder(folder: str, names: list, entry):
     """Which files of a folder to execute, in order, and which were left out and why."""
     if entry is not None:
-        target = os.path.realpath(os.path.join(folder, os.fspath(entry)))
-        if os.path.commonpath([target, folder]) != folder:
-            raise SubmissionError(f"entry {entry!r} is outside the submission folder {folder}")
-        if not os.path.isfile(target):
-            raise SubmissionError(f"entry {entry!r}: no such file in {folder}")
-        if _EXCLUDED_FILES.match(os.path.basename(target)):
-            raise SubmissionError(f"entry {entry!r}: test and setup files are never executed")
-        _kind_of(target)
-        return [target], []
-
+        return [_entry_file(folder, e) for e in ([entry] if isinstance(entry, str) else entry)], []
     groups = {"py": [], "ipynb": [], "md": []}
     skipped = []
     for dirpath, dirnames, filenames in os.walk(folder):
@@ -338,7 +482,7 @@ def _plan_folder(folder: str, names: list, entry):
             path = os.path.join(dirpath, name)
             rel = os.path.relpath(path, folder)
             try:
-                kind = _kind_of(name)
+                kind = cells.kind_of(name)
             except SubmissionError:
                 continue
             if os.path.islink(path):
@@ -350,264 +494,67 @@ def _plan_folder(folder: str, names: list, entry):
     notebooks = {os.path.splitext(p)[0] for p in groups["ipynb"]}
     plan = []
     for kind in ("py", "ipynb", "md"):
+        chosen = []
         for path in sorted(groups[kind], key=lambda p: os.path.relpath(p, folder)):
             rel = os.path.relpath(path, folder)
             if kind == "md" and os.path.splitext(path)[0] in notebooks:
                 skipped.append({"file": rel, "reason": "an export of a notebook that is present"})
                 continue
             try:
-                found = _defined_names(path) & set(names) if names else {"*"}
+                found = cells.defined_names(path) & set(names) if names else {"*"}
             except SubmissionError as exc:
                 skipped.append({"file": rel, "reason": str(exc)})
                 continue
             if not found:
                 skipped.append({"file": rel, "reason": "defines none of the graded names"})
-            elif len(plan) >= _MAX_FILES:
+            elif len(plan) + len(chosen) >= _MAX_FILES:
                 skipped.append({"file": rel, "reason": f"more than {_MAX_FILES} files"})
             else:
-                plan.append(path)
+                chosen.append(path)
+        plan += _imported_first(chosen, folder) if kind == "py" else chosen
     return plan, skipped
 
 
-def _defined_names(path: str) -> set:
-    """Names a file binds at top level (def, class, assignment), found without running it."""
-    kind = _kind_of(path)
-    text = _read_text(path)
-    if kind == "py":
-        sources = [text]
-    else:
-        cells = _notebook_cells(text, path) if kind == "ipynb" else extract_markdown_cells(text)
-        sources = [strip_ipython(src)[0] or "" for src, _, _ in cells]
-    found = set()
-    for src in sources:
-        try:
-            tree = ast.parse(src)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):  # reported when it runs
-            found |= set(re.findall(r"^[ \t]*(?:def|class)\s+(\w+)", src, re.M))
-            continue
-        found |= _bound_at_top_level(tree.body)
-    return found
+def _entry_file(folder, entry):
+    target = os.path.realpath(os.path.join(folder, os.fspath(entry)))
+    if os.path.commonpath([target, folder]) != folder:
+        raise SubmissionError(f"entry {entry!r} is outside the submission folder {folder}")
+    if not os.path.isfile(target):
+        raise SubmissionError(f"entry {entry!r}: no such file in {folder}")
+    if _EXCLUDED_FILES.match(os.path.basename(target)):
+        raise SubmissionError(f"entry {entry!r}: test and setup files are never executed")
+    cells.kind_of(target)
+    return target
 
 
-def _bound_at_top_level(body) -> set:
-    found = set()
-    for node in body:
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            found.add(node.name)
-        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                found |= {n.id for n in ast.walk(t) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)):
-            for block in ("body", "orelse", "finalbody"):
-                found |= _bound_at_top_level(getattr(node, block, []))
-            for handler in getattr(node, "handlers", []):
-                found |= _bound_at_top_level(handler.body)
-    return found
+def _imported_first(paths, folder):
+    """The .py files in an order where a file runs after the files of the folder it imports
+    (path order otherwise, and for files that import each other)."""
+    dotted = {p: os.path.relpath(p, folder)[:-3].replace(os.sep, ".") for p in paths}
 
+    def provides(path, module):  # `import a.b` may name a/b.py from any folder on sys.path
+        return dotted[path] == module or dotted[path].endswith("." + module)
 
-# ---------------------------------------------------------------------------------------------
-# Notebooks
+    needs = {}
+    for path in paths:
+        imported = cells.imported_modules(path)
+        needs[path] = [other for other in paths if other != path
+                       and any(provides(other, m) for m in imported)]
+    order, done, visiting = [], set(), set()
 
+    def visit(path):
+        if path in done or path in visiting:  # a cycle: leave it in path order
+            return
+        visiting.add(path)
+        for other in needs[path]:
+            visit(other)
+        visiting.discard(path)
+        done.add(path)
+        order.append(path)
 
-def _notebook_cells(text: str, path: str) -> list:
-    """[(source, label, None)] for the code cells of an nbformat 4 (or 3) notebook."""
-    try:
-        nb = json.loads(text)
-    except ValueError as exc:
-        raise SubmissionError(f"{path}: not a valid notebook (JSON error: {exc})") from None
-    if not isinstance(nb, dict):
-        raise SubmissionError(f"{path}: not a valid notebook (the top level is not an object)")
-    cells = nb.get("cells")
-    if cells is None and isinstance(nb.get("worksheets"), list) and nb["worksheets"]:
-        cells = nb["worksheets"][0].get("cells")  # nbformat 3
-    if not isinstance(cells, list):
-        raise SubmissionError(f"{path}: not a valid notebook (no list of cells)")
-    out = []
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", cell.get("input", ""))
-        if isinstance(source, list):
-            source = "".join(s for s in source if isinstance(s, str))
-        if not isinstance(source, str):
-            source = ""
-        count = cell.get("execution_count", cell.get("prompt_number"))
-        label = f"In [{count if isinstance(count, int) else ' '}]"
-        out.append((source, label, None))
-    return out
-
-
-_MAGIC_ASSIGN = re.compile(r"^[\w.,\s]+=\s*[!%]")
-_HELP = re.compile(r"^[\w.]+\?\??\s*$")
-
-
-def strip_ipython(source: str):
-    """(code, skipped_lines, reason_to_skip_the_cell) for one notebook cell.
-
-    Magics (`%time`), shell lines (`!pip install`), `x = !ls`, `obj?` and get_ipython() calls
-    are not Python: they become `pass` (so indentation and line numbers stay right). A cell magic
-    (`%%time`, `%%bash`) makes the whole cell something else, so the cell is skipped.
-    """
-    lines = source.splitlines()
-    first = next((ln.strip() for ln in lines if ln.strip()), "")
-    if first.startswith("%%"):
-        return None, [], f"cell magic {first.split()[0]}"
-    try:
-        compile(source, "<cell>", "exec", dont_inherit=True)
-        compiles = True
-    except Exception:  # SyntaxError, or ValueError/RecursionError for pathological code
-        compiles = False
-    skipped, out = [], []
-    for number, line in enumerate(lines, 1):
-        stripped = line.lstrip()
-        reason = None
-        if "get_ipython()" in stripped and re.match(r"^([\w.,\s]+=\s*)?get_ipython\(\)", stripped):
-            reason = "IPython call"
-        elif not compiles:  # a `%` or `!` at the start of a valid statement is not Python
-            if stripped.startswith("%"):
-                reason = "IPython magic"
-            elif stripped.startswith("!"):
-                reason = "shell command"
-            elif _MAGIC_ASSIGN.match(stripped):
-                reason = "IPython magic or shell command"
-            elif _HELP.match(stripped):
-                reason = "IPython help request"
-        if reason:
-            skipped.append({"line": number, "text": line.strip()[:200], "reason": reason})
-            out.append(line[: len(line) - len(stripped)] + "pass")
-        else:
-            out.append(line)
-    return "\n".join(out) + "\n", skipped, None
-
-
-# ---------------------------------------------------------------------------------------------
-# Markdown / text exports of notebooks
-
-
-_IN_MARKER = re.compile(r"^\s*In\s*\[[^\]]*\]:\s?(.*)$")
-_OUT_MARKER = re.compile(r"^\s*Out\s*\[[^\]]*\]:")
-_FENCE = re.compile(r"^\s{0,3}(```+|~~~+)\s*([\w+-]*)")
-_PY_LANGS = {"python", "py", "python3", "ipython", "ipython3", "ipython2", "python2"}
-_MARKDOWN_LINE = re.compile(r"^(#|!\[|>|[-*+]\s|\d+[.)]\s|\||<[a-zA-Z/!]|---|\*\*\*|===)")
-_CODE_START = re.compile(
-    r"^(@\w|(def|class|if|elif|else|for|while|try|except|finally|with|async|return|raise|"
-    r"assert|del|pass|break|continue|global|nonlocal|yield|import|from|lambda)\b"
-    r"|[A-Za-z_][\w.]*(\[[^\]]*\])*\s*(=[^=]|[-+*/%&|^@]=|\()"
-    r"|[A-Za-z_][\w.]*\s*,\s*[A-Za-z_][\w.]*.*=)")
-_OUTPUT_CALL = re.compile(r"^(array|tensor|matrix|Out)\(")
-
-
-def extract_markdown_cells(text: str) -> list:
-    """[(source, label, start_line)] for the code cells of a notebook exported as Markdown/text.
-
-    Code appears in ```python fences, or unfenced after an `In [4]:` / `In [ ]:` prompt. An
-    unfenced cell runs until the next prompt or fence, a Markdown line at its base indentation
-    (heading, image, quote, list item, table), or a blank line followed by an unindented line
-    that does not look like Python (the printed output of the cell, e.g. `(10, 1, 28, 28)`).
-    A `#` line is a Markdown heading only after a blank line and when no code follows it;
-    otherwise it is a comment of the cell.
-    """
-    lines = text.splitlines()
-    cells, i, label = [], 0, None
-    while i < len(lines):
-        line = lines[i]
-        fence = _FENCE.match(line)
-        if fence:
-            close = _find_fence_end(lines, i + 1, fence.group(1))
-            if fence.group(2).lower() in _PY_LANGS or (label and not fence.group(2)):
-                body = "\n".join(lines[i + 1:close])
-                if body.strip():
-                    cells.append((textwrap.dedent(body) + "\n", label, i + 2))
-            label, i = None, close + 1
-            continue
-        marker = _IN_MARKER.match(line)
-        if marker:
-            label = "In [" + line.split("[", 1)[1].split("]", 1)[0] + "]"
-            j = i + 1
-            while j < len(lines) and not lines[j].strip():
-                j += 1
-            if not marker.group(1).strip() and j < len(lines) and _FENCE.match(lines[j]):
-                i = j  # the fence that follows carries the code (and the label)
-                continue
-            body, end, start = _unfenced_cell(lines, i, marker.group(1))
-            if body.strip():
-                cells.append((textwrap.dedent(body) + "\n", label, start))
-            label, i = None, end
-            continue
-        i += 1
-    return cells
-
-
-def _find_fence_end(lines, start, opener) -> int:
-    for k in range(start, len(lines)):
-        if lines[k].strip().startswith(opener[:3]) and set(lines[k].strip()) <= set(opener[0]):
-            return k
-    return len(lines)
-
-
-def _unfenced_cell(lines, marker_index, same_line_code):
-    """(code, index after the cell, first line number of the code) for a prompt's cell."""
-    code = [same_line_code] if same_line_code.strip() else []
-    start = marker_index + 1 if code else None
-    base, blank_before, j = None, False, marker_index + 1
-    while j < len(lines):
-        line = lines[j]
-        if _IN_MARKER.match(line) or _OUT_MARKER.match(line) or _FENCE.match(line):
-            break
-        if not line.strip():
-            code.append("")
-            blank_before, j = True, j + 1
-            continue
-        indent = len(line) - len(line.lstrip())
-        if base is None:
-            base = indent
-        if indent <= base and not code_line_continues(lines, j, blank_before):
-            break
-        if start is None:
-            start = j + 1
-        code.append(line)
-        blank_before, j = False, j + 1
-    while code and not code[-1].strip():
-        code.pop()
-    return "\n".join(code), j, start
-
-
-def code_line_continues(lines, j, blank_before) -> bool:
-    """Whether the unindented line `lines[j]` still belongs to the code cell."""
-    stripped = lines[j].strip()
-    if stripped.startswith("#"):
-        if not blank_before:
-            return True  # a comment right under code
-        # After a blank line a `#` line is a Markdown heading unless code follows it.
-        k = j + 1
-        while k < len(lines) and (not lines[k].strip() or lines[k].strip().startswith("#")):
-            k += 1
-        return k < len(lines) and _looks_like_code(lines[k].strip())
-    if _MARKDOWN_LINE.match(stripped):
-        return False
-    return not blank_before or _looks_like_code(stripped)
-
-
-def _looks_like_code(stripped: str) -> bool:
-    """A heuristic for one unindented line after a blank line: Python, or printed output?"""
-    if _MARKDOWN_LINE.match(stripped) or _OUTPUT_CALL.match(stripped):
-        return False
-    probe = stripped + ("\n    pass" if stripped.endswith(":") else "")
-    try:
-        tree = ast.parse(probe)
-    except (SyntaxError, ValueError):
-        return bool(_CODE_START.match(stripped))  # e.g. the first line of a multi-line call
-    if len(tree.body) == 1 and isinstance(tree.body[0], ast.Expr):
-        value = tree.body[0].value
-        # `(10, 1, 28, 28)`, `0.912`, `True`, `x`: what a cell prints or displays, not code.
-        try:
-            ast.literal_eval(value)
-            return False
-        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-            pass
-        return not isinstance(value, (ast.Name, ast.Attribute, ast.Compare, ast.BinOp))
-    return True
+    for path in paths:
+        visit(path)
+    return order
 
 
 # ---------------------------------------------------------------------------------------------

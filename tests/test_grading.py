@@ -232,3 +232,29 @@ def test_every_accepted_book_difference_costs_nothing(tmp_path):
         assert f"book difference ({name})" in notes, f"{name}: no note\n{notes}"
     for name in accepted - graded:  # e.g. a helper outside the graded API: nothing to charge
         assert not divergences.get(name)["components"]
+
+
+def test_the_report_says_what_was_graded_and_warns_of_a_stale_copy(tmp_path):
+    """A folder with the student's solution and a stale copy of Pooling that runs later: the
+    report names the file each graded definition came from and warns, so a lower grade is
+    never silent ("loaded without problems" is not said)."""
+    import json
+
+    from conformance.grading import results
+
+    folder = tmp_path / "hw"
+    folder.mkdir()
+    source = EXAMPLE.read_text()
+    (folder / "solution.py").write_text(source)
+    pooling = source[source.index("class Pooling"):source.index("class SimpleConvNet")]
+    stale = pooling.replace("np.max(col, axis=1)", "np.min(col, axis=1)")
+    (folder / "zz_old.py").write_text("import numpy as np\nfrom solution import im2col, col2im"
+                                      "\n\n\n" + stale)
+    report = grade.grade(folder, rubric.Rubric(hidden=False, points={"Pooling": 15}))
+    assert report.graded_from["Pooling"].startswith("zz_old.py:")
+    warning = "\n".join(report.load_messages)
+    assert "`Pooling` from solution.py:" in warning and "zz_old.py" in warning
+    assert report.score < 15
+    results.write(report, tmp_path / "results.json")
+    output = json.loads((tmp_path / "results.json").read_text())["output"]
+    assert "What was graded:" in output and "loaded without problems" not in output

@@ -219,7 +219,7 @@ NAMES = ("im2col", "col2im", "Convolution", "Pooling", "Relu", "Affine", "Softma
 def test_folder_runs_only_files_that_define_graded_names_and_never_tests(tmp_path):
     folder = _write_folder(tmp_path / "submission")
     report = load_submission(folder, names=NAMES)
-    assert [u.file for u in report.units] == ["layers.py", "util.py"]
+    assert [u.file for u in report.units] == ["util.py", "layers.py"]  # imported first
     assert report.module.im2col(1) == 2 and report.module.markers() == ""
     assert list(folder.rglob("EXECUTED_*")) == []
     reasons = {s["file"]: s["reason"] for s in report.skipped_files}
@@ -305,7 +305,7 @@ def test_seed_markdown_in_the_sandbox():
 def test_folder_in_the_sandbox_never_runs_test_files(tmp_path):
     with box(_write_folder(tmp_path / "submission"), names=NAMES) as sandbox:
         report = sandbox.load_result.report
-        assert [u["file"] for u in report["units"]] == ["layers.py", "util.py"]
+        assert [u["file"] for u in report["units"]] == ["util.py", "layers.py"]
         assert call(sandbox, "markers").outputs == {"out": ""}  # no EXECUTED_* in the copy
         assert call(sandbox, "im2col", np.zeros(1)).outputs["out"].tolist() == [1.0]
 

@@ -111,6 +111,7 @@ class GradeReport:
     hidden_inputs: str  # where the hidden inputs come from, in words (never the secret)
     tests: list = field(default_factory=list)
     load_messages: list = field(default_factory=list)
+    graded_from: dict = field(default_factory=dict)  # name -> where its definition came from
     refused: list = field(default_factory=list)
     output_excerpt: str = ""
     wall_time: float = 0.0
@@ -230,6 +231,9 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
         report.submission = display.submission_name(submission, load.report)
         shown = display.relative_paths(display.file_names(submission, copy_siblings))
         report.load_messages = [shown(m) for m in load.messages()]
+        found = load.definitions()
+        report.graded_from = {name: shown(found[name]) for name in [
+            *rubric.points, *sorted(set(found) - set(rubric.points))] if name in found}
         report.load_messages += display.missing_modules(load.report)
         report.output_excerpt = shown(load.output)
         call = SandboxCall(box, shown)

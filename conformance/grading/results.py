@@ -29,14 +29,21 @@ def _one_line(text):
 
 
 def overview(report):
-    """The part every format shares: loading problems and refusals, in plain words."""
+    """The part every format shares: loading problems and refusals, in plain words, and what
+    was graded (where each graded name's definition came from)."""
     lines = []
+    if report.graded_from:
+        lines.append("What was graded:")
+        lines += [indent_lines(visible(f"{name}: {where}"), "  ")
+                  for name, where in report.graded_from.items()]
     if report.load_messages:
         lines.append("Loading your submission:")
         lines += [indent_lines(visible(m), "  ") for m in report.load_messages]
     if report.refused:
         lines.append("Refused while grading:")
         lines += [indent_lines(visible(m), "  ") for m in report.refused]
+    if lines and not report.load_messages:
+        lines.append("Your submission loaded without problems.")
     return lines
 
 
@@ -129,6 +136,7 @@ def rich_json(report):
         "visible_seed": report.visible_seed, "hidden_inputs": report.hidden_inputs,
         "wall_time": report.wall_time, "calls": report.calls,
         "load_messages": [visible(m) for m in report.load_messages],
+        "graded_from": {name: visible(where) for name, where in report.graded_from.items()},
         "refused": [visible(m) for m in report.refused],
         "components": {name: {"score": s, "max_score": m}
                        for name, (s, m) in report.components().items()},

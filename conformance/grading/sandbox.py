@@ -208,10 +208,22 @@ class LoadResult:
                 lost = [n for n in unit.get("lost", []) if isinstance(n, str)]
                 lines.append(f"{where}: {e.get('type')}{at}: {e.get('message')}"
                              + lost_names(lost))
+        lines += [str(w) for w in self.report.get("warnings", [])]
         lines += [r.message for r in self.refused]
         if self.report.get("missing"):
             lines.append("not defined: " + ", ".join(map(str, self.report["missing"])))
         return lines
+
+    def definitions(self) -> dict:
+        """{graded name: where its graded definition came from}, e.g. 'cnn.py:41', or
+        'common/layers.py:10, by from common.layers import * in hw.ipynb, cell 2'."""
+        found = {}
+        for name, d in sorted(self.report.get("definitions", {}).items()):
+            place = d.get("source") or d.get("unit") or "?"
+            how = d.get("how") or ""
+            found[name] = place if how in ("class statement", "def statement", "") else \
+                f"{place}, by {how} in {d.get('unit')}"
+        return found
 
 
 @dataclass
@@ -570,6 +582,15 @@ def _report(report) -> dict:
     for unit in report.get("units", []):
         if not isinstance(unit.get("error") or {}, dict):
             raise _ProtocolError("malformed load report (error)")
+    if not isinstance(report.get("warnings", []), list) or \
+            not all(isinstance(x, str) for x in report.get("warnings", [])):
+        raise _ProtocolError("malformed load report (warnings)")
+    definitions = report.get("definitions", {})
+    if not isinstance(definitions, dict) or len(definitions) > 1000 or not all(
+            isinstance(k, str) and isinstance(d, dict) and all(
+                isinstance(v, (str, bool, type(None))) for v in d.values())
+            for k, d in definitions.items()):
+        raise _ProtocolError("malformed load report (definitions)")
     return report
 
 
