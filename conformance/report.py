@@ -12,7 +12,7 @@ import pytest
 
 from scratch_cnn import strict_json
 
-from . import catalog, patterns
+from . import catalog
 
 # What became of a case, worst first: a case is failed if any of its checks failed, missing
 # if the implementation lacks a component it needs, known if a check differs from PyTorch
@@ -50,9 +50,22 @@ class ComponentResults:
         return {"cases": len(states), **{state: states.count(state) for state in
                                          ("passed", "failed", "missing", "known")}}
 
-    def pattern(self):
-        return patterns.explain([(c["params"], c["ok"]) for c in self.cases.values()
-                                 if not c["missing"] and not c["invalid"]])
+    def diagnosis(self, session):
+        """What the failing cases show, behaviour by behaviour (conformance/diagnosis/:
+        experiments and exact relations, never statistics), computed once."""
+        if not hasattr(self, "_diagnosis"):
+            failing = []
+            for case_id, entry in self.cases.items():
+                if not entry["ok"] and not entry["invalid"] and not entry["missing"]:
+                    try:
+                        failing.append(catalog.find(case_id))
+                    except KeyError:  # a random shape: not in the catalog
+                        continue
+            found = session.diagnose(self.name, failing) if failing and \
+                self.name in catalog.COMPONENTS else {}
+            self._diagnosis = [f"{behaviour.replace('_', ' ')}: {line}"
+                               for behaviour, d in found.items() for line in d.lines()]
+        return self._diagnosis
 
 
 def case_state(case):
@@ -134,11 +147,8 @@ class MatrixReporter:
                     f"{r.worst_rel:10.2g}")
             tr.write_line(line, red=n["failed"] > 0, green=n["failed"] == 0 and not n["missing"])
             if n["failed"]:
-                pattern = r.pattern()
-                if pattern:
-                    tr.write_line(f"    {pattern}")
-                for hint, ids in sorted(r.hints.items(), key=lambda kv: -len(kv[1])):
-                    tr.write_line(f"    looks like `{hint}` ({len(ids)} case(s))")
+                for statement in r.diagnosis(self.session):
+                    tr.write_line(f"    {statement}")
         path = self.config.getoption("cnn_report")
         if path and not hasattr(self.config, "workerinput"):
             try:
@@ -172,7 +182,7 @@ def summary(session, components):
         "python": platform.python_version(),
         "components": {
             name: {**r.counts(), "worst_abs": r.worst_abs, "worst_rel": r.worst_rel,
-                   "pattern": r.pattern(),
+                   "diagnosis": r.diagnosis(session) if r.counts()["failed"] else [],
                    "hints": {h: sorted(ids) for h, ids in r.hints.items()},
                    "failures": [{"case": c, "behaviour": b, "message": m}
                                 for c, b, m in r.failures],

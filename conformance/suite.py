@@ -127,6 +127,23 @@ class Session:
     def check(self, case, behaviour):
         return self.verdict(case).checks[behaviour]
 
+    def run(self, case):
+        """A case that is not in the grid (a diagnosis experiment), judged the same way."""
+        return pipeline.run_case(case, self.seed, self._call, self.oracle, self.policy,
+                                 impl=self.target.spec)
+
+    def diagnose(self, component, cases=None):
+        """{behaviour: Diagnosis} of a component's failing behaviours, from the grid's failing
+        cases (or the given ones): conformance/diagnosis/."""
+        from . import diagnosis
+
+        chosen = cases if cases is not None else self.cases(component)
+        runs = [self.verdict(case) for case in chosen]
+        failing = {b: [r for r in runs if not r.checks[b].ok] for b in runs[0].checks} \
+            if runs else {}
+        return diagnosis.diagnose_component(catalog.COMPONENTS[component], failing, self.run,
+                                            self.oracle, accepted=self.policy.accepted)
+
     # -- torch-free witnesses
 
     def numerical_gradient(self, case):

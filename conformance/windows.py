@@ -8,30 +8,42 @@ def out_size(size, k, s, p):
     return (size + 2 * p - k) // s + 1
 
 
-def unfold(x, fh, fw, stride, pad, out_hw=None, step=None, fill=0.0):
-    """The book's im2col: rows (n, oh, ow), columns (c, fh, fw). `out_hw` and `step` let a
-    variant take the wrong number of windows or the wrong step between them."""
+def _steps(step, stride):
+    """(row step, column step): one number for both, or a pair."""
+    step = stride if step is None else step
+    return tuple(step) if isinstance(step, (tuple, list)) else (step, step)
+
+
+def unfold(x, fh, fw, stride, pad, out_hw=None, step=None, fill=0.0, padding=None):
+    """The book's im2col: rows (n, oh, ow), columns (c, fh, fw). `out_hw`, `step` (one, or a
+    (rows, columns) pair) and `padding` ((top, bottom, left, right), default `pad` on every
+    side) let a variant take the wrong number of windows, step or padding."""
     n, c, h, w = x.shape
     oh, ow = out_hw or (out_size(h, fh, stride, pad), out_size(w, fw, stride, pad))
-    step = stride if step is None else step
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)), constant_values=fill)
+    sy, sx = _steps(step, stride)
+    top, bottom, left, right = padding or (pad, pad, pad, pad)
+    xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), constant_values=fill)
     col = np.zeros((n, c, fh, fw, oh, ow))
     for y in range(fh):
         for x_ in range(fw):
-            col[:, :, y, x_] = xp[:, :, y:y + step * oh:step, x_:x_ + step * ow:step]
+            col[:, :, y, x_] = xp[:, :, y:y + sy * oh:sy, x_:x_ + sx * ow:sx]
     return col.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, -1)
 
 
-def fold(col, shape, fh, fw, stride, pad, accumulate=True, step=None):
-    """The book's col2im before the crop: an (N, C, H + 2P + S - 1, W + 2P + S - 1) buffer."""
+def fold(col, shape, fh, fw, stride, pad, accumulate=True, step=None, reset_rows=False):
+    """The book's col2im before the crop: an (N, C, H + 2P + S - 1, W + 2P + S - 1) buffer.
+    `accumulate=False` overwrites where windows overlap; `reset_rows` starts the buffer again
+    for every filter row (only the last row's contributions are left)."""
     n, c, h, w = shape
     oh, ow = out_size(h, fh, stride, pad), out_size(w, fw, stride, pad)
-    step = stride if step is None else step
+    sy, sx = _steps(step, stride)
     cols = col.reshape(n, oh, ow, c, fh, fw).transpose(0, 3, 4, 5, 1, 2)
     img = np.zeros((n, c, h + 2 * pad + stride - 1, w + 2 * pad + stride - 1))
     for y in range(fh):
+        if reset_rows:
+            img[...] = 0
         for x_ in range(fw):
-            window = img[:, :, y:y + step * oh:step, x_:x_ + step * ow:step]
+            window = img[:, :, y:y + sy * oh:sy, x_:x_ + sx * ow:sx]
             if accumulate:
                 window += cols[:, :, y, x_]
             else:

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conformance import catalog, compare, patterns
+from conformance import catalog, compare
 
 
 def test_identical_arrays_agree():
@@ -71,15 +71,3 @@ def test_failure_message_has_component_case_and_repro_line():
     assert lines[1].startswith(f"  case: {case.id} (N=")
     assert lines[2] == f"  repro: scratch-cnn repro '{case.id}' --seed 5 --impl mine.py"
     assert lines[3] == "  hint: the hint"
-
-
-def test_pattern_names_the_axis_that_separates_failures():
-    results = [({"pad": p, "stride": s}, p == 0) for p in (0, 1, 2) for s in (1, 2)]
-    assert patterns.explain(results) == ("every failure has pad > 0, and every case without it "
-                                         "passes")
-
-
-def test_pattern_is_silent_when_nothing_separates_failures():
-    results = [({"pad": 0, "stride": 1}, True), ({"pad": 0, "stride": 1}, False)]
-    assert patterns.explain(results) == ""
-    assert patterns.explain([({"pad": 1}, True)]) == ""

@@ -76,6 +76,11 @@ class Component:
     checks: dict = field(default_factory=dict)
     repeats: dict = field(default_factory=dict)
     contract: tuple = ("output_shape", "dtype", "inputs_unchanged")
+    # For the diagnosis (conformance/diagnosis/): the conditions a failure may depend on, each
+    # with its neutral value (controlled experiments), and the output-size geometry (which of
+    # the case's numbers reproduce a wrong shape).
+    factors: tuple = ()
+    geometry: object = None
     derive: object = None  # p -> extra params computed from the columns
     case_id: object = None  # p -> id suffix; default: the columns' values
     expected_from_actual: object = None  # (p, inputs, actual) -> expected, instead of an oracle
@@ -85,6 +90,18 @@ class Component:
     def __post_init__(self):
         # a component whose answer comes from its own outcome (expected_from_actual) has none
         self.oracle = self.oracle or (None if self.expected_from_actual else self.driver)
+
+    def neighbour(self, case, overrides):
+        """The case with some of its columns changed (an experiment's case, not in the
+        catalog), or None where that makes no valid case."""
+        p = {**case.params, **overrides}
+        try:
+            neighbour = self.make_case(tuple(p[c] for c in self.columns))
+        except (KeyError, TypeError, ValueError, ZeroDivisionError):
+            return None
+        if self.geometry and any(size < 1 for size in self.geometry.right(neighbour.params)):
+            return None
+        return neighbour
 
     def witnesses(self):
         """The oracle-free witnesses that apply to this component."""
@@ -118,6 +135,30 @@ class Component:
 
     def grid(self, name):
         return [c for c in self.cases if name in c.grids]
+
+
+@dataclass(frozen=True)
+class Factor:
+    """A condition a failing case may depend on (stride > 1, H != W, ...) and how to take it
+    away (the column values of its neutral case): one controlled experiment."""
+
+    name: str      # in words, as the feedback says it: "the stride", "H != W"
+    applies: object  # p -> bool: the case has the condition
+    neutral: object  # p -> {column: value}: the same case without it
+    describe: object  # p -> "stride 2" (the failing case's value), for the feedback
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """The sizes of a component's outputs: `sides(p)` -> {side: (size, kernel, stride, pad)},
+    and `shapes(p, sizes)` -> {output: shape} for given output sizes per side."""
+
+    sides: object
+    shapes: object
+
+    def right(self, p):
+        """The right output size of every side (PyTorch's formula)."""
+        return [(n + 2 * pad - k) // s + 1 for n, k, s, pad in self.sides(p).values()]
 
 
 # Layers: backward runs twice with fresh copies of dout, and the second answer must be the first.

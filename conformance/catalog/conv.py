@@ -3,9 +3,11 @@
 import numpy as np
 
 from ..windows import unfold
-from .base import REPEAT_DX, Component, Identity, away_from_zero, cast, product
+from .base import REPEAT_DX, Component, Factor, Geometry, Identity, away_from_zero, cast, product
 
 DTYPES = ("float64", "float32")
+DTYPE_FACTOR = Factor("float32 input", lambda p: p.get("dtype") == "float32",
+                      lambda p: {"dtype": "float64"}, lambda p: "float32")
 
 # The geometry rows of the quick grid; each row is there for a reason.
 # N  C  H   W  FH FW stride pad   why
@@ -61,15 +63,42 @@ def _arrays(p, rng, names):
     return cast({k: rng.standard_normal(shapes[k]) for k in names}, p["dtype"])
 
 
-def _output_shapes_im2col(p):
-    oh, ow = out_hw(p)
+def _output_shapes_im2col(p, hw=None):
+    oh, ow = hw or out_hw(p)
     return {"col": (p["N"] * oh * ow, p["C"] * p["FH"] * p["FW"])}
 
 
-def _output_shapes_conv(p):
-    oh, ow = out_hw(p)
+def _output_shapes_conv(p, hw=None):
+    oh, ow = hw or out_hw(p)
     return {"out": (p["N"], p["FN"], oh, ow), "dx": (p["N"], p["C"], p["H"], p["W"]),
             "dW": (p["FN"], p["C"], p["FH"], p["FW"]), "db": (p["FN"],)}
+
+
+def window_sides(window=("FH", "FW")):
+    """The geometry's sides of a window component: the height and the width."""
+    def sides(p):
+        return {"height": (p["H"], p[window[0]], p["stride"], p["pad"]),
+                "width": (p["W"], p[window[1]], p["stride"], p["pad"])}
+    return sides
+
+
+def window_factors(window=("FH", "FW"), extra=()):
+    """What a window component's failure may depend on, each taken away alone."""
+    kh, kw = window
+    return (
+        Factor("the stride", lambda p: p["stride"] > 1, lambda p: {"stride": 1},
+               lambda p: f"stride {p['stride']}"),
+        Factor("the padding", lambda p: p["pad"] > 0, lambda p: {"pad": 0},
+               lambda p: f"pad {p['pad']}"),
+        Factor("a height different from the width", lambda p: p["H"] != p["W"],
+               lambda p: {"W": p["H"]}, lambda p: f"H {p['H']} and W {p['W']}"),
+        Factor("a window higher than wide", lambda p: p[kh] != p[kw],
+               lambda p: {kw: p[kh]}, lambda p: f"{kh} {p[kh]} and {kw} {p[kw]}"),
+        Factor("more than one channel", lambda p: p["C"] > 1, lambda p: {"C": 1},
+               lambda p: f"C {p['C']}"),
+        Factor("more than one sample", lambda p: p["N"] > 1, lambda p: {"N": 1},
+               lambda p: f"N {p['N']}"),
+        *extra, DTYPE_FACTOR)
 
 
 COLUMNS = ("N", "C", "H", "W", "FH", "FW", "stride", "pad", "dtype")
@@ -79,6 +108,7 @@ im2col = Component(
     make_inputs=lambda p, rng: _arrays(p, rng, ["x"]),
     output_shapes=_output_shapes_im2col,
     behaviours={"forward": ("col",)},
+    factors=window_factors(), geometry=Geometry(window_sides(), _output_shapes_im2col),
 )
 
 def _col2im_adjoint(p, a, outputs, rng):
@@ -95,7 +125,9 @@ col2im = Component(
     output_shapes=lambda p: {"img": (p["N"], p["C"], p["H"], p["W"])},
     behaviours={"forward": ("img",)},
     derive=lambda p: {"input_shape": [p["N"], p["C"], p["H"], p["W"]]},
-    adjoint=_col2im_adjoint,
+    adjoint=_col2im_adjoint, factors=window_factors(),
+    # its output is the input's shape; the sizes matter inside (a reshape that crashes)
+    geometry=Geometry(window_sides(), lambda p, hw: {}),
 )
 
 
@@ -125,6 +157,9 @@ convolution = Component(
     repeats=REPEAT_DX,
     gradients={"x": "dx", "W": "dW", "b": "db"},
     adjoint=_conv_adjoint,
+    factors=window_factors(extra=(Factor("more than one filter", lambda p: p["FN"] > 1,
+                                         lambda p: {"FN": 1}, lambda p: f"FN {p['FN']}"),)),
+    geometry=Geometry(window_sides(), _output_shapes_conv),
 )
 
 

@@ -2,8 +2,15 @@
 
 import numpy as np
 
-from .base import REPEAT_DX, Component, away_from_zero, cast, product
-from .conv import DTYPES
+from .base import REPEAT_DX, Component, Factor, away_from_zero, cast, product
+from .conv import DTYPE_FACTOR, DTYPES
+
+# What an activation's failure may depend on: the kind of values, the dtype.
+FILL_FACTORS = tuple(
+    Factor(words, lambda p, f=fill: p["fill"] == f, lambda p: {"fill": "normal"},
+           lambda p, w=words: w)
+    for fill, words in (("zeros", "exact zeros in x"), ("negative", "negative inputs only"),
+                        ("large", "large inputs"))) + (DTYPE_FACTOR,)
 
 SHAPES = [(2, 3, 4, 5), (3, 7), (5,), (1, 1, 1, 1), (2, 16, 3, 3)]
 
@@ -29,10 +36,11 @@ def _same_shape(p):
 ACTIVATION = {"forward": ("out",), "input_gradient": ("dx", "dx_again")}
 relu = Component("Relu", "relu", "layer", ("shape", "fill", "dtype"), _activation_inputs,
                  _same_shape, behaviours=ACTIVATION, repeats=REPEAT_DX, gradients={"x": "dx"},
-                 numerical_witness=lambda p: p["fill"] != "zeros")  # the kink at exactly 0
+                 numerical_witness=lambda p: p["fill"] != "zeros",  # the kink at exactly 0
+                 factors=FILL_FACTORS)
 sigmoid = Component("Sigmoid", "sigmoid", "layer", ("shape", "fill", "dtype"),
                     _activation_inputs, _same_shape, behaviours=ACTIVATION, repeats=REPEAT_DX,
-                    gradients={"x": "dx"})
+                    gradients={"x": "dx"}, factors=FILL_FACTORS)
 
 for dtype in DTYPES:
     # shape          fill
@@ -66,7 +74,14 @@ affine = Component(
                "dW": (int(np.prod(p["x_shape"][1:])), p["out"]), "db": (p["out"],)},
     behaviours={"forward": ("out",), "input_gradient": ("dx", "dx_again"),
                 "parameter_gradients": ("dW", "db")},
-    repeats=REPEAT_DX, gradients={"x": "dx", "W": "dW", "b": "db"})
+    repeats=REPEAT_DX, gradients={"x": "dx", "W": "dW", "b": "db"},
+    factors=(Factor("an input of more than two axes", lambda p: len(p["x_shape"]) > 2,
+                    lambda p: {"x_shape": (p["x_shape"][0], int(np.prod(p["x_shape"][1:])))},
+                    lambda p: f"x of shape {tuple(p['x_shape'])}"),
+             Factor("more than one sample", lambda p: p["x_shape"][0] > 1,
+                    lambda p: {"x_shape": (1, *p["x_shape"][1:])},
+                    lambda p: f"N {p['x_shape'][0]}"),
+             DTYPE_FACTOR))
 
 AFFINE_SHAPES = [(2, 5), (3, 2, 4), (2, 3, 2, 2), (1, 7), (4, 1, 3, 3), (5, 30)]
 for dtype in DTYPES:
@@ -90,7 +105,8 @@ def _lrn_inputs(p, rng):
 
 lrn = Component("LRN", "lrn", "layer", ("shape", "size", "alpha", "beta", "k", "dtype"),
                 _lrn_inputs, lambda p: {"out": tuple(p["shape"]), "dx": tuple(p["shape"])},
-                behaviours=ACTIVATION, repeats=REPEAT_DX, gradients={"x": "dx"})
+                behaviours=ACTIVATION, repeats=REPEAT_DX, gradients={"x": "dx"},
+                factors=(DTYPE_FACTOR,))
 LRN_CONSTANTS = [(1e-4, 0.75, 1.0), (0.1, 0.75, 2.0), (1.0, 0.5, 1.0)]  # (alpha, beta, k)
 for dtype in DTYPES:
     # shape         size alpha beta k   (even sizes have lopsided windows, as in torch)

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .base import REPEAT_DX, Component, away_from_zero, cast, product
-from .conv import DTYPES
+from .base import REPEAT_DX, Component, Factor, away_from_zero, cast, product
+from .conv import DTYPE_FACTOR, DTYPES
 
 
 def _softmax_inputs(p, rng):
@@ -28,7 +28,14 @@ softmax_with_loss = Component(
     ("N", "K", "scale", "target", "dout", "dtype"), _softmax_inputs,
     lambda p: {"loss": (), "dx": (p["N"], p["K"])},
     behaviours={"forward": ("loss",), "input_gradient": ("dx", "dx_again")},
-    repeats=REPEAT_DX, gradients={"x": "dx"})
+    repeats=REPEAT_DX, gradients={"x": "dx"},
+    factors=(Factor("more than one sample", lambda p: p["N"] > 1, lambda p: {"N": 1},
+                    lambda p: f"N {p['N']}"),
+             Factor("one-hot targets", lambda p: p["target"] == "onehot",
+                    lambda p: {"target": "labels"}, lambda p: "one-hot targets"),
+             Factor("large scores", lambda p: p["scale"] > 1, lambda p: {"scale": 1},
+                    lambda p: f"scores of scale {p['scale']}"),
+             DTYPE_FACTOR))
 
 
 def _softmax_tags(row):

@@ -4,7 +4,7 @@ import numpy as np
 
 import scratch_cnn
 
-from .base import Component, cast
+from .base import Component, Factor, Geometry, cast
 
 CLASSES = 4
 
@@ -65,6 +65,26 @@ def _net_component(name, columns, derive, numerical_witness=None):
 simple_conv_net = _net_component(
     "SimpleConvNet", ("input_dim", "filter_num", "filter_size", "pad", "stride", "hidden", "N",
                       "batch_size", "dtype"), _simple_derive)
+simple_conv_net.factors = (
+    Factor("a height different from the width", lambda p: p["input_dim"][1] != p["input_dim"][2],
+           lambda p: {"input_dim": (p["input_dim"][0], p["input_dim"][1], p["input_dim"][1])},
+           lambda p: f"input {p['input_dim'][1]}x{p['input_dim'][2]}"),
+    Factor("the padding", lambda p: p["pad"] > 0, lambda p: {"pad": 0},
+           lambda p: f"pad {p['pad']}"),
+    Factor("the stride", lambda p: p["stride"] > 1, lambda p: {"stride": 1},
+           lambda p: f"stride {p['stride']}"),
+    Factor("more than one channel", lambda p: p["input_dim"][0] > 1,
+           lambda p: {"input_dim": (1, *p["input_dim"][1:])},
+           lambda p: f"{p['input_dim'][0]} channels"),
+    Factor("a last partial batch", lambda p: p["N"] % p["batch_size"] != 0,
+           lambda p: {"N": p["N"] - p["N"] % p["batch_size"]},
+           lambda p: f"N {p['N']} with batch_size {p['batch_size']}"))
+# W2's rows follow the convolution's output size (then the 2x2 pooling): a wrong size formula
+# shows in the parameter shapes the driver reports (shape:W2).
+simple_conv_net.geometry = Geometry(
+    lambda p: {"height": (p["input_dim"][1], p["filter_size"], p["stride"], p["pad"]),
+               "width": (p["input_dim"][2], p["filter_size"], p["stride"], p["pad"])},
+    lambda p, hw: {"shape:W2": (p["filter_num"] * (hw[0] // 2) * (hw[1] // 2), p["hidden"])})
 def _simple_tags(row):
     """The book's two size limitations, as tags a rubric can grade or leave out: W2 sized from
     input_dim[1] alone (non-square input), and int(n * (s/2) * (s/2)) (odd sizes)."""

@@ -1,7 +1,7 @@
 """Max pooling (Pooling) and average pooling (AvgPooling)."""
 
 from . import conv
-from .base import REPEAT_DX, Component, cast, distinct, product
+from .base import REPEAT_DX, Component, Factor, Geometry, cast, distinct, product
 from .conv import DTYPES, STRIDES
 
 COLUMNS = ("N", "C", "H", "W", "PH", "PW", "stride", "pad", "fill", "dtype")
@@ -47,18 +47,28 @@ def make_inputs(p, rng):
     return cast({"x": x, "dout": dout}, p["dtype"])
 
 
-def output_shapes(p):
-    return {"out": (p["N"], p["C"]) + out_hw(p), "dx": (p["N"], p["C"], p["H"], p["W"])}
+def output_shapes(p, hw=None):
+    return {"out": (p["N"], p["C"]) + tuple(hw or out_hw(p)),
+            "dx": (p["N"], p["C"], p["H"], p["W"])}
+
+
+FACTORS = conv.window_factors(("PH", "PW"), extra=(
+    Factor("deliberate ties", lambda p: p["fill"] == "ties", lambda p: {"fill": "distinct"},
+           lambda p: "tied values"),
+    Factor("windows of negative numbers", lambda p: p["fill"] == "negative",
+           lambda p: {"fill": "distinct"}, lambda p: "negative values")))
+GEOMETRY = Geometry(conv.window_sides(("PH", "PW")), output_shapes)
 
 
 BEHAVIOURS = {"forward": ("out",), "input_gradient": ("dx", "dx_again")}
 # Max pooling's gradient jumps where two values of a window tie: no central differences there.
 pooling = Component("Pooling", "pooling", "layer", COLUMNS, make_inputs, output_shapes,
                     behaviours=BEHAVIOURS, repeats=REPEAT_DX, gradients={"x": "dx"},
-                    numerical_witness=lambda p: p["fill"] != "ties")
+                    numerical_witness=lambda p: p["fill"] != "ties", factors=FACTORS,
+                    geometry=GEOMETRY)
 avg_pooling = Component("AvgPooling", "avg_pooling", "layer", COLUMNS, make_inputs,
                         output_shapes, behaviours=BEHAVIOURS, repeats=REPEAT_DX,
-                        gradients={"x": "dx"})
+                        gradients={"x": "dx"}, factors=FACTORS, geometry=GEOMETRY)
 
 
 def _tags(rows):

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import catalog, engine, oracles, pipeline, variants
+from .. import catalog, diagnosis, engine, oracles, pipeline
 from . import display
 from .rubric import Rubric
 from .sandbox import Sandbox
@@ -45,6 +45,7 @@ class TestResult:
     hints: dict = field(default_factory=dict)  # variant name -> failing cases it explains
     notes: list = field(default_factory=list)
     problems: list = field(default_factory=list)  # contract problems, crashes: plain words
+    diagnosis: object = None  # conformance/diagnosis: where, what relation, which bug class
 
     @property
     def name(self):
@@ -69,10 +70,8 @@ class TestResult:
         if self.cases and not self.ok:
             lines.append(self.deduction())
         lines += self.problems
-        failing = self.cases - self.passed
-        for name, count in sorted(self.hints.items(), key=lambda kv: -kv[1]):
-            lines.append(f"Likely bug ({count} of {failing} failing cases match it exactly): "
-                         f"{variants.hint(name, self.component)}")
+        if self.diagnosis is not None:
+            lines += self.diagnosis.lines()
         if self.failures:
             lines.append("Smallest failing case:")
             lines.append(min(self.failures)[2])
@@ -263,6 +262,7 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
 def _run_component(call, cases, seed, label, tests, oracle, policy, aliases, report,
                    deadline):
     stopped = None
+    runs = []
     for case in cases:
         if not stopped and time.monotonic() > deadline:
             stopped = (f"{case.component} used up its share of the grading time budget (its "
@@ -273,6 +273,7 @@ def _run_component(call, cases, seed, label, tests, oracle, policy, aliases, rep
         params = {**case.params, "aliases": aliases} if aliases else None
         run = pipeline.run_case(case, seed, call, oracle, policy, label=label,
                                 impl=report.submission, params=params)
+        runs.append(run)
         _record(run, tests)
         report.verdicts.update({(label == "HIDDEN", case.id, behaviour): (c.ok, tuple(c.hints))
                                 for behaviour, c in run.checks.items()})
@@ -280,6 +281,28 @@ def _run_component(call, cases, seed, label, tests, oracle, policy, aliases, rep
         if outcome.status in _STOP_AFTER or (outcome.status == "contract"
                                              and "not found" in outcome.error_message):
             stopped = outcome.describe_error(case.component)
+    _diagnose(runs, seed, label, call, oracle, policy, aliases, report, tests, deadline)
+
+
+def _diagnose(runs, seed, label, call, oracle, policy, aliases, report, tests, deadline):
+    """What each failing test's cases show (conformance/diagnosis/): experiments run through
+    the sandbox like the cases, in what is left of the component's time."""
+    failing = {b: [r for r in runs if b in r.checks and not r.checks[b].ok] for b in tests}
+    if not runs or not any(failing.values()) or time.monotonic() > deadline:
+        return
+    component = catalog.COMPONENTS[runs[0].case.component]
+
+    def rerun(case):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the time budget is spent")
+        params = {**case.params, "aliases": aliases} if aliases else None
+        return pipeline.run_case(case, seed, call, oracle, policy, label=label,
+                                 impl=report.submission, params=params)
+
+    found = diagnosis.diagnose_component(component, failing, rerun, oracle,
+                                         accepted=policy.accepted)
+    for behaviour, result in found.items():
+        tests[behaviour].diagnosis = result
 
 
 def _note_refusals(report, refused):

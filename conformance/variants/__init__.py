@@ -23,15 +23,17 @@ class Variant:
     predict: object  # (p, a, e) -> {output: array or [alternatives], "error": regex} or None
     hint: str = ""  # for bugs; book differences take theirs from divergences.toml
     requires: tuple = ()  # outputs that must be right before this variant counts as evidence
+    overflow: bool = False  # it predicts NaN/inf on purpose (an overflow): only then do
+    #                         NaNs in a prediction count as evidence
 
 
 REGISTRY = {}
 
 
-def variant(component, name, hint="", requires=()):
+def variant(component, name, hint="", requires=(), overflow=False):
     def register(predict):
         REGISTRY.setdefault(component, []).append(
-            Variant(name, component, predict, hint, tuple(requires)))
+            Variant(name, component, predict, hint, tuple(requires), overflow))
         return predict
     return register
 
@@ -54,9 +56,14 @@ def matching(case, inputs, expected, outputs, keys, names=None):
     evidence = {**inputs, **{k: v for k, v in outputs.items()
                              if ":" in k and not k.startswith("error:")
                              and compare.as_numbers(v) is not None}}
+    overflows = {v.name for v in REGISTRY.get(case.component, []) if v.overflow}
     for name, predicted in _predictions(case, evidence, expected).items():
         if names is not None and name not in names:
             continue
+        if name not in overflows and any(
+                not np.isfinite(np.asarray(alt, dtype=float)).all()
+                for k in keys if k in predicted for alt in _alternatives(predicted[k])):
+            continue  # its NaN is an accident of the inputs, not the bug it models
         shared = [k for k in keys if k in predicted]
         if not shared:
             continue
@@ -101,6 +108,11 @@ def _matches(actual, predicted, rtol, atol):
 
 
 _CACHE = {}
+
+
+def predictions(case, inputs, expected):
+    """{variant name: its predicted outputs} on this case (cached)."""
+    return _predictions(case, inputs, expected)
 
 
 def _predictions(case, inputs, expected):

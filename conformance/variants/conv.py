@@ -205,3 +205,70 @@ def _(p, a, e):
     col = unfold(a["x"], p["FH"], p["FW"], p["stride"], p["pad"])
     out = (col @ a["W"].reshape(-1, fn) + a["b"]).reshape(p["N"], oh, ow, fn)
     return {"out": out.transpose(0, 3, 1, 2)}
+
+
+# ---------------------------------------------------------------------------------------------
+# One axis, one argument: the window loops with a slip on one side (found blind, see
+# tests/blind_bugs/)
+
+
+def _side_steps(p):
+    """(rows, columns) steps with the stride on one side only."""
+    return [] if p["stride"] == 1 else [(p["stride"], 1), (1, p["stride"])]
+
+
+@variant("im2col", "im2col-stride-on-one-axis",
+         "im2col steps by the stride on one axis only: slice both the rows and the columns "
+         "with a step of `stride`")
+def _(p, a, e):
+    return {"col": [unfold(a["x"], p["FH"], p["FW"], p["stride"], p["pad"], step=step)
+                    for step in _side_steps(p)]} if _side_steps(p) else None
+
+
+@variant("im2col", "im2col-pads-twice",
+         "im2col pads each side by 2 * pad: pad by `pad` (the 2 in the size formula counts "
+         "both sides)")
+def _(p, a, e):
+    if p["pad"] == 0:
+        return None
+    hw = (out_size(p["H"], p["FH"], p["stride"], p["pad"]),
+          out_size(p["W"], p["FW"], p["stride"], p["pad"]))
+    return {"col": unfold(a["x"], p["FH"], p["FW"], p["stride"], 2 * p["pad"], out_hw=hw)}
+
+
+def _col2im_one_axis(p, col, shape):
+    if p["stride"] == 1:
+        return None
+    return {"img": [crop(fold(col, shape, p["FH"], p["FW"], p["stride"], p["pad"], step=step),
+                         shape, p["pad"]) for step in _side_steps(p)]}
+
+
+def _col2im_reset_rows(p, col, shape):
+    if p["FH"] == 1:
+        return None
+    return {"img": crop(fold(col, shape, p["FH"], p["FW"], p["stride"], p["pad"],
+                             reset_rows=True), shape, p["pad"])}
+
+
+_col2im_variant("col2im-stride-on-one-axis", "col2im steps by the stride on one axis only: "
+                "slice both the rows and the columns with a step of `stride`", _col2im_one_axis)
+_col2im_variant("col2im-buffer-reset", "col2im starts its buffer again inside the loop over "
+                "the filter rows, so only the last row's contributions are left: create it "
+                "once, before the loops, and add into it", _col2im_reset_rows)
+
+
+def _conv_dx(p, a, **fold_args):
+    """Convolution's dx with col2im called with other arguments."""
+    args = {"fh": p["FH"], "fw": p["FW"], "stride": p["stride"], "pad": p["pad"], **fold_args}
+    shape = a["x"].shape
+    img = fold(dcol(p, a), shape, args["fh"], args["fw"], args["stride"], args["pad"])
+    return crop(img, shape, args["pad"])
+
+
+@_conv_variant("col2im-stride-pad-swapped",
+               "backward calls col2im with `pad` and `stride` swapped: col2im(dcol, x.shape, "
+               "FH, FW, stride, pad)")
+def _(p, a, e):
+    if p["stride"] == p["pad"] or p["pad"] == 0:
+        return None
+    return {"dx": _conv_dx(p, a, stride=p["pad"], pad=p["stride"])}

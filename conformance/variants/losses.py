@@ -38,7 +38,8 @@ def _(p, a, e):
 
 
 @variant("SoftmaxWithLoss", "softmax-overflow",
-         "softmax overflows for large scores: subtract the row maximum before np.exp")
+         "softmax overflows for large scores: subtract the row maximum before np.exp",
+         overflow=True)
 def _(p, a, e):
     x = a["x"].astype(p["dtype"])  # exp overflows at 88 in float32, at 709 in float64
     z = np.exp(x)
@@ -127,3 +128,81 @@ def _book_bn_dx(x, gamma, dout, eps=1e-6):
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+# ---------------------------------------------------------------------------------------------
+# SoftmaxWithLoss: the gradient and the normalisation written otherwise (found blind, see
+# tests/blind_bugs/)
+
+
+def _swl(p, a, y):
+    """(loss with the book's 1e-7, and without), dx for probabilities y."""
+    t = _targets(a)
+    n = len(y)
+    with np.errstate(all="ignore"):
+        losses = [np.array(-np.sum(t * np.log(y + eps)) / n) for eps in (1e-7, 0.0)]
+    return losses, (y - t) * p["dout"] / n
+
+
+def _gradient_variant(name, text, dx):
+    @variant("SoftmaxWithLoss", name, text)
+    def predict(p, a, e):
+        if p["target"] == "soft":
+            return None
+        y = scratch_cnn.softmax(a["x"])
+        return {"dx": dx(y, _targets(a), len(y)) * p["dout"]}
+    return predict
+
+
+_gradient_variant("swl-gradient-adds-target", "backward adds the targets instead of "
+                  "subtracting them: dx = (y - t) / batch_size",
+                  lambda y, t, n: (y + t) / n)
+_gradient_variant("swl-gradient-without-target", "backward leaves out the targets: "
+                  "dx = (y - t) / batch_size", lambda y, t, n: y / n)
+
+
+@variant("SoftmaxWithLoss", "swl-gradient-from-scores",
+         "backward subtracts the targets from the scores x instead of from the softmax "
+         "output: keep y = softmax(x) in forward and use dx = (y - t) / batch_size")
+def _(p, a, e):
+    if p["target"] == "soft":
+        return None
+    return {"dx": (a["x"] - _targets(a)) * p["dout"] / len(a["x"])}
+
+
+def _softmax_axis0(x):
+    z = np.exp(x - x.max(axis=-1, keepdims=True))  # shifted per row, as it should be
+    return z / z.sum(axis=0, keepdims=True)
+
+
+def _softmax_shift_per_class(x):
+    z = np.exp(x - x.max(axis=0, keepdims=True))
+    return z / z.sum(axis=1, keepdims=True)
+
+
+for _name, _text, _softmax in (
+        ("softmax-over-batch", "softmax normalises over the batch (axis 0) instead of over the "
+         "classes: sum over axis 1 (axis=-1, keepdims=True)", _softmax_axis0),
+        ("softmax-shift-per-class", "softmax subtracts the maximum over the batch (axis 0), "
+         "one shift per class, which changes the probabilities: subtract each row's own "
+         "maximum (axis=1, keepdims=True)", _softmax_shift_per_class)):
+    def _predict(p, a, e, softmax=_softmax):
+        if p["N"] == 1 and softmax is _softmax_shift_per_class:
+            return None
+        with np.errstate(all="ignore"):
+            losses, dx = _swl(p, a, softmax(a["x"]))
+        return {"loss": losses, "dx": dx}
+    variant("SoftmaxWithLoss", _name, _text)(_predict)
+
+
+@variant("SoftmaxWithLoss", "loss-keeps-last-sample",
+         "the loss keeps only the last sample's term (loss = ... in a loop): accumulate with "
+         "+= over the batch, then divide by the batch size")
+def _(p, a, e):
+    if p["N"] == 1 or p["target"] == "soft":
+        return None
+    y = scratch_cnn.softmax(a["x"])
+    t = _targets(a)
+    with np.errstate(all="ignore"):
+        last = [-np.sum(t[-1] * np.log(y[-1] + eps)) for eps in (1e-7, 0.0)]
+    return {"loss": [np.array(v / d) for v in last for d in (len(y), 1)]}

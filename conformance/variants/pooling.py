@@ -84,3 +84,4 @@ def _(p, a, e):
          "pool_h * pool_w")
 def _(p, a, e):
     return {"dx": e["dx"] * p["PH"] * p["PW"]} if p["PH"] * p["PW"] > 1 else None
+

@@ -1,0 +1,107 @@
+"""Diagnosis: what a failing implementation got wrong, from evidence only.
+
+Three layers, shared by the conformance suite and the grader, NumPy only:
+1. experiments (experiments.py): from the smallest failing case, one factor at a time is taken
+   away (stride 1, no padding, a square input, ...) and the implementation runs again; only a
+   factor whose removal flips the verdict is stated, with both cases named;
+2. anatomy (anatomy.py): the wrong output against the right one and simple transforms of it
+   (scaled, negated, transposed, shifted, truncated, accumulated or not, equal to an input or
+   to the answer of the previous call, the shape a size formula gives, ...); a relation is
+   stated only where it holds exactly, on every failing case it applies to;
+3. names (names.py): each exact relation, and each hand-written variant that matched, maps to a
+   bug class in plain words with its fix; where the evidence fits two classes, both are named
+   as possibilities, never one as a fact.
+"""
+
+from dataclasses import dataclass, field
+
+from .anatomy import find_relations
+from .experiments import run_experiments
+from .names import BUG_CLASSES, name_findings, variant_classes
+
+
+@dataclass
+class Diagnosis:
+    component: str
+    behaviour: str
+    where: list = field(default_factory=list)     # confirmed experiments, in words
+    evidence: list = field(default_factory=list)  # anatomy.Finding, exact relations
+    bugs: list = field(default_factory=list)      # names.Named: class, words, fix, certain
+
+    def classes(self):
+        """The bug classes named (certain or possible)."""
+        return [b.bug_class for b in self.bugs]
+
+    def lines(self):
+        """The feedback, one statement per line, each with its evidence."""
+        lines = [f"Where: {w}" for w in self.where]
+        for bug in self.bugs:
+            lines.append(bug.sentence())
+        return lines
+
+    def to_dict(self):
+        return {"where": list(self.where), "evidence": [f.text for f in self.evidence],
+                "bugs": [{"class": b.bug_class, "certain": b.certain, "text": b.sentence()}
+                         for b in self.bugs]}
+
+
+def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_runs=4):
+    """{behaviour: Diagnosis} for the failing behaviours of one component ({behaviour: failing
+    CaseRuns}). A relation already found in an earlier behaviour (forward before backward) is
+    the same cause seen again, and is not named twice."""
+    diagnoses, seen = {}, set()
+    for behaviour in [*component.behaviours, *(b for b in failing
+                                                if b not in component.behaviours)]:
+        if not failing.get(behaviour):
+            continue
+        d = diagnose(component, behaviour, failing[behaviour], rerun, oracle,
+                     accepted=accepted, max_runs=max_runs, explained=seen)
+        seen |= {f.kind for f in d.evidence}
+        diagnoses[behaviour] = d
+    return diagnoses
+
+
+def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_runs=4,
+             explained=frozenset()):
+    """Diagnose `behaviour` of `component` from its failing CaseRuns.
+
+    rerun(case) -> CaseRun runs the implementation on another case the same way (in process or
+    in the sandbox); oracle computes right answers for counterfactual inputs; accepted: the
+    book differences the policy accepts (their answers count as right too)."""
+    failing = sorted(failing, key=lambda run: sum(v.size for v in run.inputs.values()))
+    diagnosis = Diagnosis(component.name, behaviour)
+    if not failing:
+        return diagnosis
+    diagnosis.where = run_experiments(component, behaviour, failing[0], rerun)
+    # the relations are read from outputs: the smallest cases that returned some come first
+    answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
+    findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
+    diagnosis.evidence = [f for f in findings if f.kind not in explained]
+    diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
+        _consistent_hints(behaviour, failing), component.name))
+    return diagnosis
+
+
+def _consistent_hints(behaviour, failing):
+    """The hand-written variants that match most failing cases where they apply (twice at
+    least, unless only one case applies): a variant that matched once by coincidence, and
+    not where it applied again, names nothing."""
+    from .. import variants
+
+    hinted = dict.fromkeys(h for run in failing for h in run.checks[behaviour].hints)
+    kept = []
+    for name in hinted:
+        matched = applied = 0
+        for run in failing:
+            if name in run.checks[behaviour].hints:
+                matched += 1
+                applied += 1
+            elif run.expected is not None:
+                predicted = variants.predictions(run.case, run.inputs, run.expected).get(name)
+                applied += bool(predicted and any(k in run.outcome.outputs for k in predicted))
+        if matched * 2 >= applied and (matched >= 2 or applied == 1):
+            kept.append(name)
+    return kept
+
+
+__all__ = ["BUG_CLASSES", "Diagnosis", "diagnose", "diagnose_component"]

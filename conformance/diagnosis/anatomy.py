@@ -1,0 +1,843 @@
+"""The anatomy of a wrong output: exact relations between what an implementation returned and
+the right answer, each checked on every failing case it applies to.
+
+Every detector looks at one output of one failing case and answers with a Finding (the
+relation holds exactly, within the case's tolerance), False (it could apply, and does not), or
+None (it cannot apply here). A finding is kept only if no other failing case says False.
+"""
+
+import itertools
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .. import compare, drivers
+from ..windows import crop, fold
+
+
+@dataclass
+class Finding:
+    kind: str         # which detector, for matching across cases
+    key: str          # the output it is about
+    text: str         # the relation, in words, with its numbers
+    classes: tuple    # the bug classes it is evidence for (empty: a fact about where)
+    detector: str = ""  # the detector's name (set by _detect)
+    # where several explanations fit one case: {explanation words: classes}; the cases are
+    # intersected, so that only explanations that fit every failing case are said
+    options: dict = None
+
+    def narrowed(self, other):
+        """This finding with only the explanations that also fit `other`'s case."""
+        if not self.options or not other.options:
+            return self
+        kept = {w: c for w, c in self.options.items() if w in other.options}
+        if not kept:
+            return None
+        return replace(self, options=kept, classes=tuple(dict.fromkeys(
+            c for cs in kept.values() for c in cs)),
+            text=self.text.split(": ", 1)[0] + ": " + _one_of(kept))
+
+
+def find_relations(component, behaviour, runs, oracle, accepted=()):
+    """Findings about the failing outputs of `behaviour`: each found on some run, and
+    contradicted by none (a detector that could apply to a run and does not, or that finds
+    another relation there, drops it). `accepted`: the book differences the policy accepts,
+    whose answers count as right answers too (the book's 1e-7 in the log, ...)."""
+    _ACCEPTED.names = frozenset(accepted)
+    found = []
+    for run in runs:
+        for key in _failing_keys(component, behaviour, run):
+            for detector in DETECTORS:
+                finding = _detect(detector, component, run, key, oracle, accepted)
+                if isinstance(finding, Finding) and (finding.kind, key) not in {
+                        (f.kind, f.key) for _, f in found}:
+                    found.append((detector, finding))
+    kept = []
+    for detector, finding in found:
+        for run in runs:
+            finding = _agreed(detector, component, behaviour, run, finding, oracle, accepted)
+            if finding is None:
+                break
+        else:
+            kept.append(finding)
+    return _strongest_per_output(kept)
+
+
+def _strongest_per_output(findings):
+    """One relation per output: the most specific (the detectors' order), plus the facts
+    about where (no class). Two true relations of one output are one cause seen twice (a
+    square dout summed over the wrong axis is also dout transposed): the simpler one names
+    it."""
+    rank = {d.__name__: i for i, d in enumerate(DETECTORS)}
+    best = {}
+    for f in findings:
+        if f.classes and (f.key not in best or rank[f.detector] < rank[best[f.key].detector]):
+            best[f.key] = f
+    return [f for f in findings if not f.classes or best.get(f.key) is f]
+
+
+def _agreed(detector, component, behaviour, run, found, oracle, accepted):
+    """The finding as `run` leaves it: unchanged where the run cannot say, narrowed to the
+    explanations that fit it too, or None where the run contradicts it."""
+    if found.key not in _failing_keys(component, behaviour, run):
+        return found  # this output is right there: nothing to contradict
+    other = _detect(detector, component, run, found.key, oracle, accepted)
+    if other is None:
+        return found
+    if not isinstance(other, Finding) or other.kind != found.kind:
+        return None
+    return found.narrowed(other)
+
+
+def _detect(detector, component, run, key, oracle, accepted):
+    """The detector against the right answer, or against an accepted book behaviour's: the
+    first relation found; False if it applies to every one and holds for none."""
+    answers = [run.expected] + _accepted_answers(run, key, accepted)
+    results = [_safely(detector, component, replace(run, expected=answer), key, oracle)
+               for answer in answers]
+    found = next((r for r in results if isinstance(r, Finding)), None)
+    if found is not None:
+        found.detector = detector.__name__
+        return found
+    return False if results and all(r is False for r in results) else None
+
+
+def _accepted_answers(run, key, accepted):
+    """The right answers with `key` replaced by what an accepted book behaviour gives."""
+    if not accepted or run.expected is None:
+        return []
+    from .. import variants
+
+    answers = []
+    for name, predicted in variants.predictions(run.case, run.inputs, run.expected).items():
+        if name in accepted and key in predicted:
+            for alternative in (predicted[key] if isinstance(predicted[key], list)
+                                else [predicted[key]]):
+                answers.append({**run.expected, key: np.asarray(alternative)})
+    return answers
+
+
+def _safely(detector, *args):
+    try:
+        with np.errstate(all="ignore"):
+            return detector(*args)
+    except Exception:  # a detector that cannot form on this case says nothing
+        return None
+
+
+def _failing_keys(component, behaviour, run):
+    """The outputs of `behaviour` that are wrong in `run` (missing ones included), and the
+    facts reported as data (shape:W2) that differ from the right ones."""
+    if behaviour is None or run.expected is None:
+        return []
+    if behaviour == "array_contract":
+        return ["(inputs)"] if run.outcome.status == "ok" else []
+    keys = component.behaviours.get(behaviour) or [
+        k for k in run.expected if k.startswith("d") and ":" not in k]
+    rtol, atol = compare.tolerance(run.case)
+    wrong = [k for k in keys if k in run.expected and (
+        k not in run.outcome.outputs
+        or not compare.compare(run.outcome.outputs[k], run.expected[k], rtol, atol).ok)]
+    if wrong:
+        wrong += [k for k in run.outcome.outputs if k.startswith("shape:") and k in run.expected
+                  and not compare.close(run.outcome.outputs[k], run.expected[k], 0, 0.5)]
+    return wrong
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+# Outputs with few possible values (an accuracy): a relation there is mostly a coincidence.
+_DISCRETE = frozenset({"accuracy"})
+
+
+def _pair(run, key):
+    """(actual, expected) as float64 arrays, or (None, expected) when nothing came back (or
+    the output is one where exact relations mean little)."""
+    expected = np.asarray(run.expected[key], dtype=np.float64)
+    if key in _DISCRETE:
+        return None, expected
+    actual = run.outcome.outputs.get(key)
+    return (None if actual is None else compare.as_numbers(actual)), expected
+
+
+def _close(a, b, run):
+    rtol, atol = compare.tolerance(run.case)
+    return a is not None and np.shape(a) == np.shape(b) and compare.close(a, b, rtol, atol)
+
+
+def _informative(expected, run):
+    """The right answer is not (almost) all zeros: relations to it mean something."""
+    rtol, atol = compare.tolerance(run.case)
+    return np.abs(expected).max(initial=0) > 10 * atol
+
+
+def _words(array):
+    return "x".join(map(str, np.shape(array))) or "a scalar"
+
+
+# ---------------------------------------------------------------------------------------------
+# Detectors: (component, run, key, oracle) -> Finding | False | None
+
+
+def second_call_differs(component, run, key, oracle):
+    """A repeated output (backward called again with the same dout) differs from the first
+    answer, which was right: the first call changed the layer's state."""
+    first = component.repeats.get(key)
+    if first is None or first not in run.outcome.outputs:
+        return None
+    if not _close(compare.as_numbers(run.outcome.outputs[first]), run.expected[first], run):
+        return None
+    return Finding("second-call", key,
+                   f"a second call of backward with the same dout gives a different {first}: "
+                   f"the first call changed something the layer keeps (an in-place operation "
+                   f"such as -= or *= on a cached array like self.y, self.out or self.x)",
+                   ("state-mutated",))
+
+
+def not_finite(component, run, key, oracle):
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not np.isfinite(expected).all():
+        return None
+    if np.isfinite(actual).all():
+        return False
+    return Finding("not-finite", key,
+                   f"{key} has NaN or infinite values where the right ones are finite: an "
+                   f"overflow (exp of large numbers) or a log of 0", ("numerical-stability",))
+
+
+def whole_numbers(component, run, key, oracle):
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or expected.size < 4:
+        return None
+    if np.mean(expected != np.round(expected)) < 0.5:
+        return None  # the right answer is mostly whole numbers itself
+    raw = np.asarray(run.outcome.outputs[key])
+    if raw.dtype.kind in "iu" or np.all(actual == np.round(actual)):
+        truncated = _close(actual, np.trunc(expected), run)
+        return Finding("whole-numbers", key,
+                       f"{key} holds only whole numbers ({raw.dtype}) where the right values "
+                       f"have fractions" + (": they are the right values truncated" if truncated
+                                            else "") + "; an integer buffer (np.zeros(..., "
+                       "dtype=int), or np.zeros_like of an integer array) drops the fractions",
+                       ("integer-dtype",))
+    return False
+
+
+def negated(component, run, key, oracle):
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    if not _close(actual, -expected, run):
+        return False
+    return Finding("negated", key, f"{key} is exactly the right value with its sign flipped",
+                   ("sign",))
+
+
+def _scale_words(run, k):
+    """(symbol, words): which of the case's numbers the factor k is: ('1/N', '1/N (N = 2)'),
+    or (None, None)."""
+    p = run.case.params
+    named = {}
+    for name in ("N", "C", "FN", "K", "stride"):
+        if isinstance(p.get(name), int) and p[name] > 1:
+            named[name] = p[name]
+    for a, b in (("FH", "FW"), ("PH", "PW")):
+        if isinstance(p.get(a), int) and p[a] * p[b] > 1:
+            named[f"{a}*{b}"] = p[a] * p[b]
+    shape = p.get("x_shape") or p.get("shape")
+    if shape and shape[0] > 1:
+        named.setdefault("N", shape[0])
+    for inputs_key in ("dout",):
+        arr = run.inputs.get(inputs_key)
+        if arr is not None and arr.ndim == 4:
+            positions = arr.shape[0] * arr.shape[2] * arr.shape[3]
+            named.setdefault("N*out_h*out_w", positions)
+    for name, value in named.items():
+        for factor, words in ((value, name), (1 / value, f"1/{name}")):
+            if np.isclose(k, factor, rtol=1e-6):
+                return words, f"{words} ({name} = {value})"
+    return None, None
+
+
+def scaled(component, run, key, oracle):
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    k = float(np.vdot(actual, expected) / np.vdot(expected, expected))
+    if not np.isfinite(k) or abs(k) < 1e-12 or np.isclose(k, 1):
+        return None
+    if np.isclose(k, -1):
+        return False  # a flipped sign is another relation (negated)
+    if not _close(actual, k * expected, run):
+        return False
+    symbol, words = _scale_words(run, k)
+    if actual.size == 1 and words is None:
+        return False  # any number is some multiple of another: only a named factor says more
+    return Finding(f"scaled:{symbol}", key,
+                   f"{key} is exactly {k:.6g} times the right value"
+                   + (f": a factor of {words}" if words else ""), ("scale",))
+
+
+def missing_bias(component, run, key, oracle):
+    """actual = expected - b, with b an input broadcast along one axis."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape:
+        return None
+    diff = actual - expected
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.ndim != 1 or v.size < 2 or not np.abs(v).max(initial=0):
+            continue
+        for axis, size in enumerate(actual.shape):
+            if size != v.size:
+                continue
+            shape = [1] * actual.ndim
+            shape[axis] = size
+            if _close(diff, np.broadcast_to(-v.reshape(shape), diff.shape), run):
+                return Finding("missing-bias", key,
+                               f"{key} is the right value minus the input `{name}` along "
+                               f"axis {axis}: `{name}` (the bias) is never added",
+                               ("missing-term",))
+    return None
+
+
+def equals_an_input(component, run, key, oracle):
+    actual, expected = _pair(run, key)
+    if actual is None or not _informative(expected, run):
+        return None
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.shape == actual.shape and not _close(v, expected, run) and _close(actual, v, run):
+            return Finding("equals-input", key,
+                           f"{key} is its input `{name}`, unchanged: the step that should "
+                           f"transform it (a mask, a product) is left out", ("missing-term",))
+    return None
+
+
+def complement(component, run, key, oracle):
+    """actual + expected = an input: the wrong half of the input is kept (a mask inverted, or
+    a comparison the wrong way round)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape:
+        return None
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.shape != actual.shape or _close(actual, v, run) or _close(expected, v, run):
+            continue
+        kept = np.abs(actual) > 0
+        if kept.any() and (~kept).any() and _close(actual + expected, v, run):
+            forward = key in ("out", "col", "scores", "loss")
+            return Finding("complement", key,
+                           f"{key} keeps exactly the entries of `{name}` that should be zero "
+                           f"and zeroes the ones that should be kept: "
+                           + ("the mask's comparison is the wrong way round" if forward else
+                              "backward applies the mask inverted"),
+                           ("sign",) if forward else ("wrong-cached-value", "sign"))
+    return None
+
+
+def _layouts(component, run, key, expected):
+    """Ways to see the right answer as a higher-dimensional array whose axes a student may
+    have ordered otherwise: (description, shape)."""
+    p = run.case.params
+    layouts = [("its axes", expected.shape)]
+    if component.geometry is None:
+        return layouts
+    try:
+        oh, ow = component.geometry.right(p)
+    except (KeyError, TypeError):
+        return layouts
+    kh, kw = (p.get("FH"), p.get("FW")) if "FH" in p else (p.get("PH"), p.get("PW"))
+    if key == "col" and expected.ndim == 2:
+        layouts.append(("(N, out_h, out_w, C, FH, FW)", (p["N"], oh, ow, p["C"], kh, kw)))
+    if key == "dW" and expected.ndim == 4:
+        layouts.append(("(FN, C, FH, FW)", expected.shape))
+    return layouts
+
+
+def reordered(component, run, key, oracle):
+    """The right values in another order: some axes transposed, or reshaped without the
+    transpose that should come first."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.size != expected.size or actual.size < 2:
+        return None
+    if not _close(np.sort(actual, axis=None), np.sort(expected, axis=None), run):
+        return False
+    for description, shape in _layouts(component, run, key, expected):
+        if len(shape) > 6 or int(np.prod(shape)) != expected.size:
+            continue
+        base = expected.reshape(shape)
+        for order in itertools.permutations(range(len(shape))):
+            if order == tuple(range(len(shape))):
+                continue
+            moved = base.transpose(order)
+            if _close(moved.reshape(actual.shape), actual, run):
+                how = ("transposed" if moved.shape == actual.shape else
+                       "taken in another axis order and reshaped (a reshape without the "
+                       "transpose it needs)")
+                return Finding("reordered", key,
+                               f"{key} holds the right values in another order: seen as "
+                               f"{description}, they are {how} with axes {order}",
+                               ("axis-order",))
+    return Finding("reordered-unknown", key,
+                   f"{key} holds exactly the right values, but in another order",
+                   ("axis-order",))
+
+
+def shifted(component, run, key, oracle):
+    """A 4-D output equal to the right one moved by a few rows/columns (a crop off by the
+    padding, or by one)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or actual.ndim != 4:
+        return None
+    pad = run.case.params.get("pad") if isinstance(run.case.params.get("pad"), int) else 0
+    steps = sorted({1, pad, 2 * pad} - {0})
+    h, w = actual.shape[2:]
+    for dy, dx in itertools.product([0, *steps, *(-s for s in steps)], repeat=2):
+        if (dy, dx) == (0, 0) or abs(dy) >= h or abs(dx) >= w:
+            continue
+        a = actual[:, :, max(0, -dy):h - max(0, dy), max(0, -dx):w - max(0, dx)]
+        e = expected[:, :, max(0, dy):h - max(0, -dy), max(0, dx):w - max(0, -dx)]
+        if a.size * 2 >= actual.size and _close(a, e, run):
+            by_pad = pad and {abs(dy), abs(dx)} <= {0, pad}
+            return Finding("shifted", key,
+                           f"{key} is the right image moved by {dy} rows and {dx} columns"
+                           + (" (the padding): the crop that removes the padding starts at "
+                              "the wrong offset" if by_pad else ""),
+                           ("padding",) if by_pad else ())
+    return None
+
+
+def _coverage(component, run, shape):
+    """How many windows cover each pixel of an (N, C, H, W) input."""
+    p = run.case.params
+    kh, kw = (p["FH"], p["FW"]) if "FH" in p else (p["PH"], p["PW"])
+    oh, ow = component.geometry.right(p) if component.geometry else (
+        (p["H"] + 2 * p["pad"] - kh) // p["stride"] + 1,
+        (p["W"] + 2 * p["pad"] - kw) // p["stride"] + 1)
+    ones = np.ones((shape[0] * oh * ow, shape[1] * kh * kw))
+    return crop(fold(ones, shape, kh, kw, p["stride"], p["pad"]), shape, p["pad"])
+
+
+def overlaps_only(component, run, key, oracle):
+    """Right wherever one window covers a pixel, wrong only where windows overlap: the
+    contributions of overlapping windows are overwritten instead of added."""
+    actual, expected = _pair(run, key)
+    p = run.case.params
+    if actual is None or actual.shape != expected.shape or actual.ndim != 4 or \
+            "stride" not in p or ("FH" not in p and "PH" not in p):
+        return None
+    cover = _coverage(component, run, actual.shape)
+    rtol, atol = compare.tolerance(run.case)
+    wrong = np.abs(actual - expected) > atol + rtol * np.abs(expected)
+    single = (cover == 1) & (np.abs(expected) > atol)
+    if not (cover > 1).any() or not single.any():
+        return None  # nothing to compare with: no pixel a single window covers has a value
+    if wrong.any() and not (wrong & (cover <= 1)).any():
+        return Finding("overlaps-only", key,
+                       f"{key} is right wherever a single window covers a pixel and wrong "
+                       f"only where windows overlap: overlapping contributions are "
+                       f"overwritten (=) instead of added (+=)", ("overwrite",))
+    return False
+
+
+def where_wrong(component, run, key, oracle):
+    """Facts about where the wrong values are (one sample, one channel, the last row...)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or actual.ndim < 2:
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    wrong = np.abs(actual - expected) > atol + rtol * np.abs(expected)
+    if not wrong.any() or wrong.all():
+        return None
+    if actual.ndim == 4:
+        pad = run.case.params.get("pad")
+        h, w = actual.shape[2:]
+        if isinstance(pad, int) and pad > 0:
+            border = np.ones((h, w), dtype=bool)
+            border[pad:h - pad, pad:w - pad] = False
+            inner = ~border & (np.abs(expected) > atol)  # right values away from the border
+            if inner.any() and not (wrong & ~border).any():
+                return Finding("border-only", key,
+                               f"only the cells of {key} within {pad} of the edge (those the "
+                               f"padding touches) are wrong", ())
+        edge = np.zeros((h, w), dtype=bool)
+        edge[-1, :] = edge[:, -1] = True
+        if not (wrong & ~edge).any():
+            return Finding("last-row-column", key,
+                           f"only the last row and column of {key} are wrong", ())
+    return None
+
+
+def _counterfactual_params(component, p):
+    """(words, bug classes, params): the case with one argument ignored or two swapped."""
+    changes = []
+    if isinstance(p.get("pad"), int) and p["pad"] > 0:
+        changes.append(("pad 0 (the padding ignored)", ("padding",), {"pad": 0}))
+    for a, b in (("FH", "FW"), ("PH", "PW")):
+        if a in p and p[a] != p[b]:
+            changes.append((f"{a} and {b} swapped", ("swapped-arguments",),
+                            {a: p[b], b: p[a]}))
+    if isinstance(p.get("pad"), int) and "stride" in p and p["pad"] != p["stride"] and \
+            p["pad"] > 0:
+        changes.append(("stride and pad swapped", ("swapped-arguments",),
+                        {"stride": p["pad"], "pad": p["stride"]}))
+    if "PH" in p and p["stride"] != p["PH"]:
+        changes.append((f"stride {p['PH']}, the window's height (windows that never overlap "
+                        f"nor skip)", ("stride",), {"stride": p["PH"]}))
+    return changes
+
+
+def right_for_another_case(component, run, key, oracle):
+    """The output is exactly the right one for the case with an argument ignored or two
+    arguments swapped."""
+    actual, expected = _pair(run, key)
+    if actual is None:
+        return None
+    for words, classes, change in _counterfactual_params(component, run.case.params):
+        other = component.neighbour(run.case, change)
+        if other is None:
+            continue
+        try:
+            alternative = oracle.compute(component, other.params, run.inputs)
+        except Exception:  # the inputs do not fit that case (dout's size, ...)
+            continue
+        if key in alternative and _close(actual, alternative[key], run):
+            return Finding(f"right-for:{words}", key,
+                           f"{key} is exactly the right answer for {words}", classes)
+    w = run.inputs.get("W")
+    if w is not None and np.ndim(w) == 2 and w.shape[0] == w.shape[1]:
+        try:
+            alternative = oracle.compute(component, run.case.params,
+                                         {**run.inputs, "W": np.ascontiguousarray(w.T)})
+        except Exception:
+            alternative = {}
+        if key in alternative and _close(actual, alternative[key], run):
+            return Finding("right-for:W.T", key,
+                           f"{key} is exactly what the right code gives with W transposed: "
+                           f"W and W.T are swapped (dout @ W instead of dout @ W.T)",
+                           ("swapped-arguments",))
+    return None
+
+
+def previous_call(component, run, key, oracle):
+    """The output is the right answer for the warm-up call's input (the call before the judged
+    one): a value cached by an earlier call, never refreshed."""
+    actual, expected = _pair(run, key)
+    if actual is None or "x" not in run.inputs:
+        return None
+    earlier = dict(run.inputs)
+    earlier["x"] = drivers._other_values(run.inputs["x"])
+    if component.kind == "network":
+        earlier["t"] = np.asarray(run.inputs["t"])[::-1].copy()
+    try:
+        alternative = oracle.compute(component, run.case.params, earlier)
+    except Exception:
+        return None
+    if key in alternative and not _close(alternative[key], expected, run) and \
+            _close(actual, alternative[key], run):
+        return Finding("previous-call", key,
+                       f"{key} is exactly the right answer for the input of the previous call: "
+                       f"a value stored by an earlier forward pass is used, not the current one "
+                       f"(a cache filled only once, or a gradient without its own forward pass)",
+                       ("stale-forward",))
+    return False
+
+
+def sums_other_axes(component, run, key, oracle):
+    """A sum over the wrong axes of an input (db over the filters instead of the positions)."""
+    actual, expected = _pair(run, key)
+    if actual is None:
+        return None
+    for name, value in run.inputs.items():
+        g = np.asarray(value, dtype=np.float64)
+        if g.ndim < 2:
+            continue
+        for r in range(1, g.ndim):
+            for axes in itertools.combinations(range(g.ndim), r):
+                summed = g.sum(axis=axes)
+                if summed.size == actual.size and not (
+                        summed.size == expected.size and _close(summed.reshape(
+                            expected.shape), expected, run)) and _close(
+                        actual.reshape(-1), summed.reshape(-1), run):
+                    return Finding("sums-other-axes", key,
+                                   f"{key} is `{name}` summed over axes {axes}, which are the "
+                                   f"wrong ones", ("reduction-axis",))
+    return None
+
+
+_SIZE_FORMULAS = (
+    # (words, bug classes it may be, size(n, kernel, stride, pad))
+    ("(size + 2*pad - kernel) // stride, without the + 1", ("output-size",),
+     lambda n, k, s, p: (n + 2 * p - k) // s),
+    ("(size + pad - kernel) // stride + 1: the padding counted once", ("output-size",),
+     lambda n, k, s, p: (n + p - k) // s + 1),
+    ("(size - kernel) // stride + 1: the padding left out", ("output-size",),
+     lambda n, k, s, p: (n - k) // s + 1),
+    ("size + 2*pad - kernel + 1: the stride left out", ("output-size",),
+     lambda n, k, s, p: n + 2 * p - k + 1),
+    ("rounded up instead of down", ("output-size",),
+     lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    ("(size + 2*stride - kernel) // pad + 1: stride and pad swapped", ("swapped-arguments",),
+     lambda n, k, s, p: (n + 2 * s - k) // p + 1 if p > 0 else -1),
+)
+
+
+def _side_candidates(sides, right):
+    """{side: [(words, classes, size)]}: the right size and what the usual mistakes give."""
+    names = list(sides)
+    found = {}
+    for i, side in enumerate(names):
+        n, k, s, p = sides[side]
+        options = [("right", (), right[i])]
+        options += [(w, c, f(n, k, s, p)) for w, c, f in _SIZE_FORMULAS]
+        for j, other in enumerate(names):
+            if j != i:
+                on, ok_, os_, op = sides[other]
+                options.append((f"the {other}'s size used for the {side}", ("output-size",),
+                                right[j]))
+                options.append((f"the {other}'s kernel size used for the {side}",
+                                ("output-size",),
+                                (n + 2 * p - ok_) // s + 1))
+                options.append((f"the {other}'s input size used for the {side}",
+                                ("output-size",), (on + 2 * p - k) // s + 1))
+        found[side] = options
+    return found
+
+
+def _size_combinations(component, p):
+    """(sizes per side, [(side, words, classes, size)] of the wrong sides, right sizes)."""
+    sides = component.geometry.sides(p)
+    right = component.geometry.right(p)
+    candidates = _side_candidates(sides, right)
+    right_of = dict(zip(candidates, right))
+    for combo in itertools.product(*candidates.values()):
+        wrong = [(side, w, c, v) for side, (w, c, v) in zip(candidates, combo) if w != "right"]
+        # a mistake that happens to give the right number here is no evidence of anything
+        if wrong and all(v >= 0 and v != right_of[side] for side, _, _, v in wrong):
+            yield tuple(v for *_, v in combo), wrong, dict(zip(candidates, right))
+
+
+def _size_finding(key, matches, shown):
+    """One finding for every explanation that fits (the simplest first); its classes are
+    theirs: all of them if they differ (possibilities)."""
+    fewest = min(len(wrong) for wrong, _ in matches)
+    options = {}
+    for wrong, _ in matches:
+        if len(wrong) == fewest:  # the mistakes, whichever side they hit in this case
+            words = " and ".join(sorted({words for _, words, _, _ in wrong}))
+            options[words] = tuple(dict.fromkeys(c for _, _, cs, _ in wrong for c in cs))
+    return Finding("size-formula", key, f"{shown}: " + _one_of(options),
+                   tuple(dict.fromkeys(c for cs in options.values() for c in cs)),
+                   options=options)
+
+
+def _one_of(options):
+    listed = list(options)
+    shown = ", or ".join(listed[:3])
+    return shown + (f" (or {len(listed) - 3} other combinations)" if len(listed) > 3 else "")
+
+
+def size_formula(component, run, key, oracle):
+    """Which size formula reproduces the wrong shape of an output (or of a parameter, for a
+    shape the driver reports as data: shape:W2)."""
+    actual, expected = _pair(run, key)
+    if actual is None or component.geometry is None:
+        return None
+    if key.startswith("shape:"):  # the values are the shape
+        got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
+    else:
+        got, wanted = actual.shape, expected.shape
+    if got == wanted:
+        return None
+    matches = []
+    for sizes, wrong, right in _size_combinations(component, run.case.params):
+        shapes = component.geometry.shapes(run.case.params, sizes)
+        if key in shapes and _same_sizes(tuple(shapes[key]), got):
+            matches.append((wrong, right))
+    if not matches:
+        return False
+    return _size_finding(key, matches, f"{key} has shape {got}, not {wanted}")
+
+
+def _same_sizes(shape, actual):
+    """The shape a size formula gives, against the one that came back: all of it, or for a
+    4-D output its height and width (a reshape with -1 may have absorbed the rest)."""
+    return shape == actual or (len(shape) == len(actual) == 4 and shape[2:] == actual[2:])
+
+
+# the shapes of a failed reshape or broadcast (the student's sizes made one of them)
+_SHAPE_IN_ERROR = re.compile(r"shape \(([\d, ]+(?:newaxis)?)\)")
+
+
+def _error_texts(run):
+    """What the implementation raised: the call's error, or a step's (backward raised...)."""
+    texts = [run.outcome.error_message] if run.outcome.status == "error" else []
+    texts += [v for k, v in run.outcome.outputs.items()
+              if k.startswith("error:") and isinstance(v, str)]
+    return [t[:2000] for t in texts]
+
+
+def size_in_error(component, run, key, oracle):
+    """A crash whose NumPy message shows an output size that a usual mistake gives (only the
+    numbers of its shapes are read)."""
+    texts = _error_texts(run)
+    if not texts or component.geometry is None:
+        return None
+    p = run.case.params
+    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
+              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
+    n = p.get("N", (p.get("input_shape") or [None])[0])
+    pairs = {t[i:i + 2] for t in tuples if len(t) >= 3 and t[0] == n
+             for i in (1, len(t) - 2)}
+    if not pairs:
+        return None  # no shape of this case's batch in the message: nothing to read
+    matches = [(wrong, right) for sizes, wrong, right in _size_combinations(component, p)
+               if tuple(sizes) in pairs]
+    if not matches:
+        return False
+    return _size_finding(key, matches, f"{component.name} crashed on an output size a usual "
+                                       f"mistake gives")
+
+
+_DTYPE_IN_ERROR = re.compile(r"dtype\('(u?int\d+)'\)")
+
+
+def integer_in_error(component, run, key, oracle):
+    """A crash because float values cannot be added into an integer array (NumPy names the
+    dtype)."""
+    match = next(filter(None, map(_DTYPE_IN_ERROR.search, _error_texts(run))), None)
+    if not match:
+        return None
+    return Finding("integer-in-error", key,
+                   f"{component.name} crashed adding float values into an {match.group(1)} "
+                   f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
+
+
+def changed_inputs(component, run, key, oracle):
+    """The array contract: which inputs came back changed (judged from the arrays)."""
+    if key != "(inputs)":
+        return None
+    from .. import divergences, engine
+
+    changed = engine.mutated_inputs(run.inputs, run.outcome.inputs_after)
+    excused = divergences.allowed_mutations(_ACCEPTED.get(), component.name)
+    changed = [k for k in changed if k not in excused]
+    if not changed:
+        return None
+    return Finding("changed-inputs", "(inputs)",
+                   f"it changes its input {', '.join(f'`{k}`' for k in changed)} in place (the "
+                   f"caller's array): an in-place operation (x -= ..., x[mask] = 0, x.shape = "
+                   f"...) on an array it was given", ("state-mutated",))
+
+
+def crop_size(component, run, key, oracle):
+    """A 4-D image whose height and width are off by the padding: a crop that stops short, or
+    none at all."""
+    actual, expected = _pair(run, key)
+    pad = run.case.params.get("pad")
+    if actual is None or actual.ndim != 4 or expected.ndim != 4 or \
+            actual.shape[:2] != expected.shape[:2] or not isinstance(pad, int):
+        return None
+    dh = actual.shape[2] - expected.shape[2]
+    dw = actual.shape[3] - expected.shape[3]
+    if actual.shape[2:] == expected.shape[2:][::-1] and actual.shape != expected.shape:
+        return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
+                                            f"{expected.shape}: the height and the width are "
+                                            f"swapped", ("output-size",))
+    words = {(-pad, -pad): "the crop removes the padding twice ([pad:H, pad:W])",
+             (2 * pad, 2 * pad): "the padding is never cropped off"}
+    if pad > 0 and (dh, dw) in words:
+        return Finding("crop-size", key, f"{key} has shape {actual.shape}, not "
+                                         f"{expected.shape}: {words[(dh, dw)]}", ("padding",))
+    return None
+
+
+def equals_another_output(component, run, key, oracle):
+    """The output is exactly the right value of another output: two results mixed up."""
+    actual, expected = _pair(run, key)
+    if actual is None:
+        return None
+    for other, value in run.expected.items():
+        if other == key or ":" in other or other in _DISCRETE:
+            continue
+        right = np.asarray(value, dtype=np.float64)
+        if right.shape == actual.shape and not _close(right, expected, run) and \
+                _informative(right, run) and _close(actual, right, run):
+            back = compare.as_numbers(run.outcome.outputs.get(other))
+            mutual = back is not None and _close(back, expected, run)
+            return Finding(f"equals-other:{'mutual' if mutual else 'one-way'}", key,
+                           f"{key} is exactly the right {other}" + (
+                               f", and {other} the right {key}: the two are swapped" if mutual
+                               else ": it is read from the wrong place"),
+                           ("swapped-arguments",) if mutual else ("wrong-cached-value",))
+    return None
+
+
+_LAYOUTS = {
+    # input name -> (the component's axis names for it, given the case)
+    "col": lambda p, hw: (p["N"], hw[0], hw[1], p["C"], p["FH"], p["FW"]),
+}
+
+
+def right_for_reordered_input(component, run, key, oracle):
+    """The output is the right answer for an input read in another axis order: a reshape of
+    the input without the transpose it needs."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape:
+        return None
+    p = run.case.params
+    for name, value in run.inputs.items():
+        arr = np.asarray(value)
+        if arr.ndim < 2 or arr.dtype.kind != "f":
+            continue
+        layout = arr.shape
+        if name in _LAYOUTS and component.geometry is not None:
+            layout = _LAYOUTS[name](p, component.geometry.right(p))
+        elif name == "col" and "input_shape" in p:
+            n, c, h, w = p["input_shape"]
+            oh = (h + 2 * p["pad"] - p["FH"]) // p["stride"] + 1
+            ow = (w + 2 * p["pad"] - p["FW"]) // p["stride"] + 1
+            layout = (n, oh, ow, c, p["FH"], p["FW"])
+        if int(np.prod(layout)) != arr.size or len(layout) > 6:
+            continue
+        for order in itertools.permutations(range(len(layout))):
+            if order == tuple(range(len(layout))):
+                continue
+            # the memory of `arr` read as if its axes came in `order`
+            moved = arr.reshape([layout[i] for i in order]).transpose(np.argsort(order))
+            try:
+                alternative = oracle.compute(component, p, {**run.inputs,
+                                                            name: moved.reshape(arr.shape)})
+            except Exception:
+                continue
+            if key in alternative and _close(actual, alternative[key], run):
+                return Finding("reordered-input", key,
+                               f"{key} is exactly the right answer for `{name}` read in "
+                               f"another axis order ({order}): `{name}` is reshaped without "
+                               f"the transpose it needs", ("axis-order",))
+    return None
+
+
+class _Accepted:
+    """The accepted book differences of the diagnosis under way (for the contract check)."""
+
+    names = frozenset()
+
+    @classmethod
+    def get(cls):
+        return cls.names
+
+
+_ACCEPTED = _Accepted
+
+
+# Most specific first: where two relations of one output hold, the first one names it.
+DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
+             size_formula, size_in_error, crop_size, negated, missing_bias,
+             equals_another_output, equals_an_input, complement, sums_other_axes,
+             right_for_another_case, previous_call, overlaps_only, shifted, scaled,
+             right_for_reordered_input, reordered, where_wrong)

@@ -1,0 +1,122 @@
+"""Names from evidence: each exact finding, and each hand-written variant that matched, maps
+to a bug class in plain words with the fix. One class supported by the evidence is named as the
+likely bug; evidence that fits several classes names them all as possibilities."""
+
+from dataclasses import dataclass
+
+# The bug classes, in the words a student reads, and the fix.
+BUG_CLASSES = {
+    "output-size": ("an output size is computed wrongly",
+                    "use out = (size + 2*pad - kernel) // stride + 1 for each side, with that "
+                    "side's own size and kernel"),
+    "stride": ("the windows are not stepped by the stride",
+               "slice with a step of `stride`: x[:, :, y:y_max:stride, x:x_max:stride]"),
+    "padding": ("the padding, or the crop that removes it, is wrong",
+                "pad `pad` on every side, and crop back with [pad:H + pad, pad:W + pad]"),
+    "axis-order": ("axes are in the wrong order",
+                   "transpose to the right axis order before reshaping"),
+    "scale": ("a value is off by a constant factor",
+              "check each sum and mean: only the loss averages over the batch"),
+    "overwrite": ("values are overwritten where they should be accumulated",
+                  "add with += where windows (or terms) overlap"),
+    "sign": ("a sign is flipped", "check the sign of the term, or the direction of the "
+                                  "comparison"),
+    "missing-term": ("a term is left out", "add the missing term (the bias, the mask, ...)"),
+    "wrong-cached-value": ("backward uses the wrong stored value",
+                           "store in forward exactly what backward needs, and use it"),
+    "swapped-arguments": ("two arguments or operands are swapped",
+                          "pass the arguments in the book's order"),
+    "reduction-axis": ("a sum (or max) runs over the wrong axis",
+                       "reduce over the axis that the formula sums"),
+    "integer-dtype": ("an integer array truncates the values",
+                      "allocate with the input's float dtype: np.zeros(..., dtype=x.dtype)"),
+    "state-mutated": ("something is changed in place that must stay as it is",
+                      "work on a copy (x = x - m, not x -= m; out = x.copy())"),
+    "stale-forward": ("values from an earlier call are used",
+                      "recompute (and store) them on every forward pass"),
+    "numerical-stability": ("a computation overflows",
+                            "subtract the row maximum before np.exp; keep log away from 0"),
+}
+
+# Hand-written variants (conformance/variants/) and the class of the bug each reproduces.
+VARIANT_CLASSES = {
+    "im2col-ignores-stride": "stride", "col2im-ignores-stride": "stride",
+    "output-size-pad-once": "output-size", "pooling-size-ignores-pad": "output-size",
+    "pool-size-rounding": "output-size", "simple-conv-net-square-input": "output-size",
+    "missing-pooling-layer": "output-size",
+    "im2col-columns-order": "axis-order", "im2col-rows-transposed": "axis-order",
+    "output-transposed-hw": "axis-order", "output-reshaped-without-transpose": "axis-order",
+    "dW-reshaped-without-transpose": "axis-order", "W-reshaped-without-transpose": "axis-order",
+    "pooling-output-without-transpose": "axis-order", "affine-dx-not-reshaped": "output-size",
+    "im2col-ignores-pad": "padding", "col2im-crop-off-by-pad": "padding",
+    "col2im-no-crop": "padding", "pool-pads-with-zero": "padding",
+    "col2im-overwrites": "overwrite",
+    "bias-missing": "missing-term", "bias-wrong-axis": "axis-order",
+    "db-mean": "scale", "dW-mean": "scale", "loss-not-divided-by-batch": "scale",
+    "gradient-not-divided-by-batch": "scale", "avgpool-backward-not-divided": "scale",
+    "pooling-dx-not-routed": "wrong-cached-value", "pooling-gradient-to-every-tie":
+        "wrong-cached-value", "relu-mask-from-dout": "wrong-cached-value",
+    "relu-gradient-one-at-zero": "wrong-cached-value",
+    "sigmoid-backward-uses-x": "wrong-cached-value",
+    "sigmoid-backward-without-dout": "missing-term",
+    "softmax-overflow": "numerical-stability", "argmax-wrong-axis": "reduction-axis",
+    "accuracy-argmax-wrong-axis": "reduction-axis", "missing-relu1": "missing-term",
+    "missing-relu2": "missing-term", "layers-hold-copies": "stale-forward",
+    "accuracy-drops-partial-batch": "output-size",
+    "im2col-stride-on-one-axis": "stride", "col2im-stride-on-one-axis": "stride",
+    "im2col-pads-twice": "padding", "col2im-buffer-reset": "overwrite",
+    "col2im-stride-pad-swapped": "swapped-arguments",
+    "swl-gradient-adds-target": "sign", "swl-gradient-without-target": "missing-term",
+    "swl-gradient-from-scores": "wrong-cached-value", "softmax-over-batch": "reduction-axis",
+    "softmax-shift-per-class": "reduction-axis", "loss-keeps-last-sample": "overwrite",
+    "filter-axes-swapped": "swapped-arguments",
+    "input-dim-channels-last": "axis-order",
+}
+
+
+@dataclass
+class Named:
+    bug_class: str
+    evidence: list   # the findings' words (exact relations)
+    certain: bool    # the only class the evidence supports
+    known: list = None  # the matched variants' own words: the bug and its fix, exactly
+
+    def sentence(self):
+        lead = "Likely bug" if self.certain else "Possible bug"
+        if self.known:  # a known mistake reproduced exactly: its own words say it best
+            extra = f" (also: {'; '.join(dict.fromkeys(self.evidence))})" if self.evidence \
+                else ""
+            return f"{lead} ({self.bug_class}): {'; '.join(dict.fromkeys(self.known))}{extra}"
+        words, fix = BUG_CLASSES[self.bug_class]
+        because = "; ".join(dict.fromkeys(self.evidence))
+        return f"{lead} ({self.bug_class}): {words}. Evidence: {because}. Fix: {fix}."
+
+
+def variant_classes(hints, component):
+    """[(class, the variant's own words)] for the matched variants that have a class."""
+    from .. import variants
+
+    return [(VARIANT_CLASSES[h], variants.hint(h, component)) for h in dict.fromkeys(hints)
+            if h in VARIANT_CLASSES]
+
+
+def name_findings(findings, from_variants):
+    """Named bug classes from exact findings and matched variants. A finding that supports
+    one class names it; one that supports several names them as possibilities."""
+    support, known = {}, {}
+    certain = set()
+    for cls, words in from_variants:
+        known.setdefault(cls, []).append(words)
+        support.setdefault(cls, [])
+        certain.add(cls)
+    for finding in findings:
+        for cls in finding.classes:
+            support.setdefault(cls, []).append(finding.text)
+        if len(finding.classes) == 1:
+            certain.add(finding.classes[0])
+    named = [Named(cls, evidence, cls in certain, known.get(cls))
+             for cls, evidence in support.items()]
+    if sum(n.certain for n in named) > 1:  # several likely bugs: each is only possible
+        for n in named:
+            n.certain = False
+    return sorted(named, key=lambda n: not n.certain)
