@@ -339,7 +339,7 @@ def _set_weights(net, name, p, a, outputs):
             raise ContractError(f"`{name}.params['{key}']` has shape {np.shape(params[key])} "
                                 f"but this network needs {tuple(shape)}")
     for key in p["param_shapes"]:
-        outputs[f"initial:{key}"] = np.array(params[key], dtype=np.float64, copy=True)
+        outputs[f"initial:{key}"] = np.array(params[key], copy=True)  # dtype kept: evidence
         params[key][...] = a[key]
 
 

@@ -6,6 +6,7 @@ get the same `CaseRun` back, so a submission gets the same per-case verdicts fro
 `scratch-cnn conformance --impl` and from `scratch-cnn grade`.
 """
 
+import copy
 import traceback
 from dataclasses import dataclass, field
 
@@ -58,6 +59,9 @@ class InProcess:
 
     def __call__(self, case, params, inputs):
         component = engine.case_component(case)
+        # a copy: code that changes a dict it was given (conv_param.pop(...)) must not change
+        # the case for the oracle and the cases after it
+        params = copy.deepcopy(params)
         try:
             outputs, inputs_after = drivers.run(self.namespace, component.driver, params, inputs)
         except drivers.ContractError as exc:

@@ -198,15 +198,35 @@ def second_call_differs(component, run, key, oracle):
                    ("state-mutated",))
 
 
+def accumulated_over_calls(component, run, key, oracle):
+    """A parameter gradient exactly twice the right one: backward runs twice in the driver,
+    and the second call added to what the first left (self.dW += ...)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run) or \
+            component.kind != "layer" or not key.startswith("d") or key == "dx":
+        return None
+    if not _close(actual, 2 * expected, run):
+        return None
+    return Finding("accumulated", key,
+                   f"{key} is exactly twice the right value, after backward ran twice: each "
+                   f"call adds to the gradient the previous one left (self.{key} += ...) "
+                   f"instead of setting it", ("stale-forward",))
+
+
 def not_finite(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape or not np.isfinite(expected).all():
         return None
     if np.isfinite(actual).all():
         return False
+    large = max((np.abs(np.asarray(v, dtype=np.float64)).max(initial=0)
+                 for v in run.inputs.values() if np.asarray(v).dtype.kind == "f"), default=0)
+    overflow = np.isnan(actual).any() or large > 50
     return Finding("not-finite", key,
-                   f"{key} has NaN or infinite values where the right ones are finite: an "
-                   f"overflow (exp of large numbers) or a log of 0", ("numerical-stability",))
+                   f"{key} has NaN or infinite values where the right ones are finite"
+                   + (": an overflow (exp of large numbers) or a log of 0" if overflow else
+                      " (the inputs are small: an infinite value put there, a padding "
+                      "value?)"), ("numerical-stability",) if overflow else ())
 
 
 def whole_numbers(component, run, key, oracle):
@@ -312,6 +332,10 @@ def equals_an_input(component, run, key, oracle):
     for name, value in run.inputs.items():
         v = np.asarray(value, dtype=np.float64)
         if v.shape == actual.shape and not _close(v, expected, run) and _close(actual, v, run):
+            if key == f"d{name}":  # a parameter's gradient that is the parameter itself
+                return Finding("equals-parameter", key,
+                               f"{key} is the parameter `{name}` itself, not its gradient: it "
+                               f"is read from the wrong place", ("wrong-cached-value",))
             return Finding("equals-input", key,
                            f"{key} is its input `{name}`, unchanged: the step that should "
                            f"transform it (a mask, a product) is left out", ("missing-term",))
@@ -379,9 +403,13 @@ def reordered(component, run, key, oracle):
                 how = ("transposed" if moved.shape == actual.shape else
                        "taken in another axis order and reshaped (a reshape without the "
                        "transpose it needs)")
+                # a matrix product's transpose: its operands swapped, or its axes
+                product = key.startswith("d") and expected.ndim == 2 and order == (1, 0)
                 return Finding("reordered", key,
                                f"{key} holds the right values in another order: seen as "
-                               f"{description}, they are {how} with axes {order}",
+                               f"{description}, they are {how} with axes {order}"
+                               + (" (the operands of the product swapped?)" if product else ""),
+                               ("axis-order", "swapped-arguments") if product else
                                ("axis-order",))
     return Finding("reordered-unknown", key,
                    f"{key} holds exactly the right values, but in another order",
@@ -437,12 +465,44 @@ def overlaps_only(component, run, key, oracle):
     single = (cover == 1) & (np.abs(expected) > atol)
     if not (cover > 1).any() or not single.any():
         return None  # nothing to compare with: no pixel a single window covers has a value
+    if _close(actual * np.maximum(cover, 1), expected, run):
+        return Finding("divided-by-cover", key,
+                       f"{key} is the right value divided by the number of windows that cover "
+                       f"each pixel: overlapping contributions are averaged instead of added",
+                       ("scale",))
     if wrong.any() and not (wrong & (cover <= 1)).any():
         return Finding("overlaps-only", key,
                        f"{key} is right wherever a single window covers a pixel and wrong "
                        f"only where windows overlap: overlapping contributions are "
                        f"overwritten (=) instead of added (+=)", ("overwrite",))
     return False
+
+
+def zeros_at_one_index(component, run, key, oracle):
+    """Right everywhere but at one index of one axis (of the output or of its layout), where it
+    is zero: a loop that stops one short, or skips that part."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or actual.ndim < 1:
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    for description, shape in _layouts(component, run, key, expected):
+        if int(np.prod(shape)) != expected.size:
+            continue
+        a, e = actual.reshape(shape), expected.reshape(shape)
+        wrong = np.abs(a - e) > atol + rtol * np.abs(e)
+        if not wrong.any():
+            return None
+        for axis, size in enumerate(shape):
+            if size < 2:
+                continue
+            hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(len(shape))
+                                                       if i != axis)))
+            if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
+                return Finding("zeros-at-index", key,
+                               f"{key} is right except index {hit[0]} of axis {axis} (seen as "
+                               f"{description}), which is all zeros: a loop skips it (a "
+                               f"range that stops one short?)", ("missing-term",))
+    return None
 
 
 def where_wrong(component, run, key, oracle):
@@ -492,6 +552,20 @@ def _counterfactual_params(component, p):
     return changes
 
 
+def _counterfactual_inputs(inputs):
+    """(words, bug classes, changed inputs): two inputs of one shape swapped; x negated."""
+    found = []
+    names = [n for n, v in inputs.items() if np.asarray(v).dtype.kind == "f"]
+    for a, b in itertools.combinations(names, 2):
+        if np.shape(inputs[a]) == np.shape(inputs[b]):
+            found.append((f"`{a}` and `{b}` swapped", ("swapped-arguments",),
+                          {a: inputs[b], b: inputs[a]}))
+    if "x" in names:
+        found.append(("-x (a comparison or sign the wrong way: the minimum for the maximum, "
+                      "...)", ("sign",), {"x": -np.asarray(inputs["x"])}))
+    return found
+
+
 def right_for_another_case(component, run, key, oracle):
     """The output is exactly the right one for the case with an argument ignored or two
     arguments swapped."""
@@ -507,6 +581,15 @@ def right_for_another_case(component, run, key, oracle):
         except Exception:  # the inputs do not fit that case (dout's size, ...)
             continue
         if key in alternative and _close(actual, alternative[key], run):
+            return Finding(f"right-for:{words}", key,
+                           f"{key} is exactly the right answer for {words}", classes)
+    for words, classes, changed in _counterfactual_inputs(run.inputs):
+        try:
+            alternative = oracle.compute(component, run.case.params, {**run.inputs, **changed})
+        except Exception:
+            continue
+        if key in alternative and not _close(alternative[key], expected, run) and \
+                _close(actual, alternative[key], run):
             return Finding(f"right-for:{words}", key,
                            f"{key} is exactly the right answer for {words}", classes)
     w = run.inputs.get("W")
@@ -548,6 +631,42 @@ def previous_call(component, run, key, oracle):
     return False
 
 
+def times_another_output(component, run, key, oracle):
+    """dx = dout * (another output of the layer, such as its forward output): backward
+    multiplies by the wrong stored value."""
+    actual, expected = _pair(run, key)
+    dout = run.inputs.get("dout")
+    if actual is None or dout is None or np.shape(dout) != actual.shape:
+        return None
+    for other, value in run.expected.items():
+        v = np.asarray(value, dtype=np.float64)
+        if other != key and v.shape == actual.shape and _close(actual, dout * v, run) and \
+                not _close(expected, dout * v, run):
+            return Finding("times-other", key,
+                           f"{key} is dout times the layer's `{other}`: backward multiplies "
+                           f"by the wrong stored value", ("wrong-cached-value",))
+    return None
+
+
+def accuracy_relations(component, run, key, oracle):
+    """An accuracy that counts the mistakes (1 - right) or is in percent (100 x right)."""
+    if key != "accuracy" or key not in run.outcome.outputs:
+        return None
+    actual = compare.as_numbers(run.outcome.outputs[key])
+    right = float(np.asarray(run.expected[key]))
+    if actual is None or actual.size != 1 or right in (0.0, 0.5, 1.0):
+        return None
+    value = float(actual.reshape(-1)[0])
+    if np.isclose(value, 1 - right):
+        return Finding("accuracy-complement", key, "the accuracy is 1 minus the right one: it "
+                       "counts the wrong predictions (a comparison the wrong way round)",
+                       ("sign",))
+    if np.isclose(value, 100 * right):
+        return Finding("accuracy-percent", key, "the accuracy is in percent (100 times the "
+                       "right fraction)", ("scale",))
+    return False
+
+
 def sums_other_axes(component, run, key, oracle):
     """A sum over the wrong axes of an input (db over the filters instead of the positions)."""
     actual, expected = _pair(run, key)
@@ -557,7 +676,7 @@ def sums_other_axes(component, run, key, oracle):
         g = np.asarray(value, dtype=np.float64)
         if g.ndim < 2:
             continue
-        for r in range(1, g.ndim):
+        for r in range(1, g.ndim + 1):
             for axes in itertools.combinations(range(g.ndim), r):
                 summed = g.sum(axis=axes)
                 if summed.size == actual.size and not (
@@ -735,6 +854,18 @@ def changed_inputs(component, run, key, oracle):
                    f"...) on an array it was given", ("state-mutated",))
 
 
+def integer_parameters(component, run, key, oracle):
+    """A network whose parameter arrays are integers: the weights set into them are
+    truncated (np.zeros(n, dtype=int), or from a list of ints)."""
+    ints = [k[len("initial:"):] for k, v in run.outcome.outputs.items()
+            if k.startswith("initial:") and np.asarray(v).dtype.kind in "iub"]
+    if not ints:
+        return None
+    return Finding("integer-parameters", key,
+                   f"params[{', '.join(repr(k) for k in ints)}] hold integers: the weights set "
+                   f"into them are truncated", ("integer-dtype",))
+
+
 def crop_size(component, run, key, oracle):
     """A 4-D image whose height and width are off by the padding: a crop that stops short, or
     none at all."""
@@ -838,7 +969,8 @@ _ACCEPTED = _Accepted
 
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
-             size_formula, size_in_error, crop_size, negated, missing_bias,
-             equals_another_output, equals_an_input, complement, sums_other_axes,
-             right_for_another_case, previous_call, overlaps_only, shifted, scaled,
-             right_for_reordered_input, reordered, where_wrong)
+             integer_parameters, size_formula, size_in_error, crop_size, negated, missing_bias,
+             equals_another_output, equals_an_input, previous_call, complement,
+             accumulated_over_calls, times_another_output, sums_other_axes,
+             accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,
+             zeros_at_one_index, right_for_reordered_input, reordered, where_wrong)

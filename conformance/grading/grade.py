@@ -290,6 +290,8 @@ def _diagnose(runs, seed, label, call, oracle, policy, aliases, report, tests, d
     failing = {b: [r for r in runs if b in r.checks and not r.checks[b].ok] for b in tests}
     if not runs or not any(failing.values()) or time.monotonic() > deadline:
         return
+    if any(r.outcome.status in _STOP_AFTER for r in runs):
+        return  # a hang or a memory bomb: experiments would only repeat it, at its cost
     component = catalog.COMPONENTS[runs[0].case.component]
 
     def rerun(case):
