@@ -4,9 +4,10 @@ Inside the sandbox the child sees, read-only: /usr and the links into it, a few 
 the Python interpreter's own folders (its prefix and the virtual environment's), the harness
 (/sandbox/harness: the child's modules, the protocol, the loader, the drivers) and the staged
 submission (/sandbox/submission). Writable: /sandbox/work, a tmpfs capped at the submission's
-size plus the file-size limit (TMPDIR and HOME point there; there is no /tmp). Nothing else of the host: not /tmp, /home, /root, this checkout,
-another student's folder. Every installed copy of a forbidden package inside what it sees is
-covered by an empty, unreadable, read-only tmpfs (so not even a hollow namespace package imports).
+size plus the file-size limit (TMPDIR and HOME point there; there is no /tmp). Nothing else
+of the host: not /tmp, /home, /root, this checkout, another student's folder. Every installed
+copy of a forbidden package inside what it sees is covered by an empty, unreadable, read-only
+tmpfs (so not even a hollow namespace package imports).
 
 As root, bwrap runs privileged without a user namespace, keeps only CAP_SETUID and CAP_SETGID,
 and the child drops to a uid of this sandbox's own before any student code runs (a user
