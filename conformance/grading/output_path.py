@@ -30,26 +30,7 @@ def prepare(path, fmt: str) -> None:
     folder = os.path.dirname(path)
     if os.path.isdir(path):
         raise OutputPathError(f"{path} is a folder; give a file name (e.g. {path}/results.json)")
-    try:
-        os.makedirs(folder, exist_ok=True)
-    except OSError as exc:
-        raise OutputPathError(f"cannot create the output folder {folder} ({exc.strerror}); "
-                              "choose another -o") from None
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".scratch-cnn-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise OutputPathError(f"cannot write into {folder} ({exc.strerror}); choose another -o "
-                              "or make the folder writable") from None
-    try:
-        stats = os.statvfs(folder)
-    except OSError:
-        stats = None
-    if stats is not None and stats.f_bavail * stats.f_frsize < MIN_FREE_BYTES:
-        free = stats.f_bavail * stats.f_frsize
-        raise OutputPathError(f"{folder} has only {free // 1024} KB free; free some space or "
-                              "choose another -o")
+    check_folder(folder)
     try:
         if fmt in ("gradescope", "json"):
             _write_atomic(path, placeholder(fmt))
@@ -57,6 +38,31 @@ def prepare(path, fmt: str) -> None:
             os.unlink(path)
     except OSError as exc:
         raise OutputPathError(f"cannot replace the earlier {path} ({exc.strerror})") from None
+
+
+def check_folder(folder) -> None:
+    """`folder` exists (made if need be), can be written into, and has room."""
+    folder = os.fspath(folder)
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as exc:
+        raise OutputPathError(f"cannot create the output folder {folder} ({exc.strerror}); "
+                              "choose another one") from None
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".scratch-cnn-probe-", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise OutputPathError(f"cannot write into {folder} ({exc.strerror}); choose another "
+                              "output or make the folder writable") from None
+    try:
+        stats = os.statvfs(folder)
+    except OSError:
+        return
+    if stats.f_bavail * stats.f_frsize < MIN_FREE_BYTES:
+        free = stats.f_bavail * stats.f_frsize
+        raise OutputPathError(f"{folder} has only {free // 1024} KB free; free some space or "
+                              "choose another output")
 
 
 def placeholder(fmt: str) -> str:

@@ -222,16 +222,14 @@ def _copy_file(root, out, parts, size):
         os.close(src)
 
 
-def fingerprint(tree: Tree, read_limit=MAX_BYTES) -> str:
-    """A digest of the submission (names, sizes, contents when the total is under
-    `read_limit`, else modification times): a changed submission is graded again."""
+def fingerprint(tree: Tree, read_limit=4 << 20) -> str:
+    """A digest of the submission (names, sizes; the contents of files up to `read_limit`,
+    the modification time of larger ones): a changed submission is graded again."""
     digest = hashlib.sha256()
     root = os.open(tree.root, _DIR_FLAGS)
     try:
         for parts, size in sorted(tree.files):
             digest.update(os.fsencode("/".join(parts)) + b"\0" + str(size).encode())
-            if tree.total_bytes > read_limit:
-                continue
             try:
                 src_dir = _open_path(root, parts[:-1])
                 try:
@@ -239,7 +237,7 @@ def fingerprint(tree: Tree, read_limit=MAX_BYTES) -> str:
                 finally:
                     os.close(src_dir)
                 try:
-                    digest.update(hashlib.sha256(os.read(fd, size)).digest() if size < (64 << 20)
+                    digest.update(hashlib.sha256(os.read(fd, size)).digest() if size <= read_limit
                                   else str(os.fstat(fd).st_mtime_ns).encode())
                 finally:
                     os.close(fd)
