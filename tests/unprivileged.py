@@ -53,15 +53,12 @@ def user_folder(prefix="scratch-cnn-user-") -> Path:
 
 
 def give_to_user(*paths):
-    """chown USER everything under `paths` (the test wrote them as root)."""
-    if not IS_ROOT:
+    """chown USER everything under `paths` (the test wrote them as root); chown -R walks trees
+    of any depth (os.walk recurses)."""
+    if not IS_ROOT or not paths:
         return
     uid, gid = ensure_user()
-    for top in paths:
-        for dirpath, dirnames, filenames in os.walk(top):
-            os.lchown(dirpath, uid, gid)
-            for name in dirnames + filenames:
-                os.lchown(os.path.join(dirpath, name), uid, gid)
+    subprocess.run(["chown", "-R", "-h", f"{uid}:{gid}", "--", *map(str, paths)], check=True)
 
 
 def _traversable_by_others(folder) -> bool:

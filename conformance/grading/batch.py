@@ -40,6 +40,7 @@ from .processes import proc_stat
 from .rubric import DEFAULT_POINTS, RubricError, load
 
 SUBMISSION_SUFFIXES = (".py", ".ipynb", ".md")
+GRADE_COMMAND = [sys.executable, "-m", "conformance.cli", "grade"]  # one student's grading
 STOPPED_FOR = 1.0  # seconds a grading process may stay stopped before it counts as stuck
 
 
@@ -137,7 +138,7 @@ def _grade_one(path, out_dir, args, limit):
     """Grade in a separate process, watched; its rich JSON and its terminal summary."""
     out_dir.mkdir(parents=True, exist_ok=True)
     # --no-siblings: the files beside a single-file submission are other students'
-    command = [sys.executable, "-m", "conformance.cli", "grade", str(path), "--no-siblings",
+    command = [*GRADE_COMMAND, str(path), "--no-siblings",
                "-o", str(out_dir / "results.json"), "--format", "json"]
     for flag, value in (("--rubric", args.rubric), ("--oracle", args.oracle),
                         ("--seed", args.seed), ("--timeout", args.timeout),
