@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -162,7 +163,13 @@ class Place:
         deadline = time.monotonic() + 10
         while self.leftovers() and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert self.leftovers() == [], "the grading left processes running"
+        left = self.leftovers()
+        for line in left:  # after a run with a defence switched off: clean up, then fail
+            try:
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+            except OSError:
+                pass
+        assert left == [], "the grading left processes running"
         assert list(self.work.glob("scratch-cnn-sandbox-*")) == [], \
             "the grading left a working folder"
 
@@ -375,6 +382,35 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
     assert b"5/11 graded, 5 skipped" in printed and b"1 failed: huge" in printed
     report = json.loads((place.out / "reports" / "oscar" / "results.json").read_text())
     assert "score 100 / 100" in json.dumps(report)  # the student's text, kept as data
+
+
+def test_a_stopped_grading_process_is_noticed_and_the_batch_ends(place):
+    """Whatever stopped it (no submission can, in a sandbox): its student is reported, every
+    other row written, and the batch finishes."""
+    classroom = _classroom(place, alice=("honest", {}), stuck=("outlive", {}))
+    stuck = str(classroom / "stuck")
+    csv_path = place.out / "grades.csv"
+    args = ["grade-batch", str(classroom), "--out", str(place.out / "reports"), "--csv",
+            str(csv_path), "--rubric", str(place.rubric(timeout=60.0)), "--jobs", "2"]
+    batch = subprocess.Popen(place.command(args), env=place.env(), cwd=CHECKOUT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        worker = None
+        deadline = time.monotonic() + 60
+        while worker is None and time.monotonic() < deadline:
+            worker = next((pid for pid, cmd in _processes().items()
+                           if " grade " in cmd and stuck in cmd and "grade-batch" not in cmd),
+                          None)
+            time.sleep(0.05)
+        assert worker, "the stuck student's grading never started"
+        os.kill(worker, signal.SIGSTOP)
+        out, err = batch.communicate(timeout=120)
+    finally:
+        batch.kill()
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(csv_path.read_text()))}
+    assert rows["alice"]["status"] == "graded" and float(rows["alice"]["score"]) == 5
+    assert rows["stuck"]["status"] == "error" and "stopped (SIGSTOP)" in rows["stuck"]["error"]
+    assert b"1/2 graded" in out
 
 
 def test_a_submission_cannot_break_the_cleanup(place):

@@ -226,8 +226,20 @@ def hold_memory():
             libc.shmdt(ctypes.c_void_p(address))
             held["sysv shm"] = cap
     total = sum(held.values()) >> 20
+    # Held, and measured: now let go, so that a run with a defence switched off leaves nothing
+    # on the machine (a System V segment or a file in /dev/shm would outlive the process).
+    if shm >= 0:
+        libc.shmctl(shm, 0, None)  # IPC_RMID
+    for path in ("/dev/shm/hoard", "hoard-in-work-folder"):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+    for fd in HELD:
+        os.close(fd)
+    HELD.clear()
     raise RuntimeError(f"held {total} MB outside the limit: "
-                      + ", ".join(f"{k} {v >> 20} MB" for k, v in held.items()))
+                       + ", ".join(f"{k} {v >> 20} MB" for k, v in held.items()))
 
 
 def _processes():
