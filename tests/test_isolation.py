@@ -155,7 +155,7 @@ class Place:
                 cwd = os.readlink(f"/proc/{pid}/cwd")
             except OSError:
                 cwd = ""
-            if MARKER in cmd or str(self.work) in cmd or cwd.startswith(str(self.work)):
+            if MARKER in cmd or str(self.folder) in cmd or cwd.startswith(str(self.folder)):
                 found.append(f"{pid}: {cmd[:200]}")
         return found
 
