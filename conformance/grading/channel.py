@@ -96,11 +96,11 @@ class ChildProcess:
                 pass_fds=self.launch.pass_fds, cwd=self.launch.cwd, env=self.launch.env,
                 start_new_session=True)
         except BaseException:
-            for fd in fds:
+            for fd in fds + (self.launch.close_after if self.launch else []):
                 _close(fd)
             self._release()
             raise
-        for fd in fds:
+        for fd in fds + (self.launch.close_after if self.launch else []):
             if fd not in (self.req_w, self.res_r, out_r):
                 _close(fd)
         with LIVE_LOCK:

@@ -6,8 +6,9 @@ the Python interpreter's own folders (its prefix and the virtual environment's),
 submission (/sandbox/submission). Writable: /sandbox/work, a tmpfs capped at the submission's
 size plus the file-size limit (TMPDIR and HOME point there; there is no /tmp). Nothing else
 of the host: not /tmp, /home, /root, this checkout, another student's folder. Every installed
-copy of a forbidden package inside what it sees is covered by an empty, unreadable, read-only
-tmpfs (so not even a hollow namespace package imports).
+copy of a forbidden package inside what it sees is covered by a read-only tmpfs holding only an
+__init__.py that raises ImportError (an empty folder would still import, as a hollow namespace
+package).
 
 As root, bwrap runs privileged without a user namespace, keeps only CAP_SETUID and CAP_SETGID,
 and the child drops to a uid of this sandbox's own before any student code runs (a user
@@ -88,7 +89,21 @@ class Launch:
     uid: int | None = None         # the uid the child drops to (as root, in a sandbox)
     host_uid: int | None = None    # the uid its processes have on the host
     pass_fds: tuple = ()
-    notes: list = field(default_factory=list)
+    close_after: list = field(default_factory=list)  # ours to close once the child started
+
+
+HIDDEN_MODULE = ('raise ImportError("{name} is hidden while grading: a submission must not use '
+                 'it")\n')
+
+
+def _pipe_with(data: bytes) -> int:
+    """The read end of a pipe holding `data` (small), closed for writing."""
+    r, w = os.pipe()
+    try:
+        os.write(w, data)
+    finally:
+        os.close(w)
+    return r
 
 
 def interpreter_paths() -> list:
@@ -187,13 +202,19 @@ def bwrap_launch(bwrap, *, root, staged, work_bytes, drivers, hidden, seccomp_fd
         argv += ["--perms", "0755", "--dir", folder]
     for path in binds:
         argv += ["--ro-bind", path, path]
+    hiding_fds = []
     for path in hidden:
         if not any(_inside(path, b) for b in binds):
             continue  # not in the sandbox at all
+        # An empty folder would still import, as a hollow namespace package: the package is
+        # replaced by one whose __init__ refuses (a module file, by such a module).
+        fd = _pipe_with(HIDDEN_MODULE.format(name=os.path.basename(path)).encode())
+        hiding_fds.append(fd)
         if os.path.isdir(path):
-            argv += ["--perms", "0000", "--tmpfs", path, "--remount-ro", path]
+            argv += ["--perms", "0555", "--tmpfs", path, "--perms", "0444", "--ro-bind-data",
+                     str(fd), os.path.join(path, "__init__.py"), "--remount-ro", path]
         else:
-            argv += ["--ro-bind", "/dev/null", path]
+            argv += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
     harness = {f"{HARNESS}/child": CHILD_DIR, f"{HARNESS}/protocol.py": PROTOCOL_FILE,
                f"{HARNESS}/loader.py": LOADER_FILE, f"{HARNESS}/drivers.py": drivers}
@@ -208,11 +229,12 @@ def bwrap_launch(bwrap, *, root, staged, work_bytes, drivers, hidden, seccomp_fd
              f"{HARNESS}/child/main.py", str(fds[0]), str(fds[1])]
     if wrap is not None:
         argv = wrap(argv)
-    passed = tuple(fds) + ((seccomp_fd,) if seccomp_fd is not None else ())
+    passed = tuple(fds) + tuple(hiding_fds) + ((seccomp_fd,) if seccomp_fd is not None else ())
     return Launch(argv, {"PATH": "/usr/bin:/bin"}, None, WORKDIR, SUBMISSION,
                   f"{HARNESS}/loader.py", f"{HARNESS}/drivers.py",
                   [str(p) for p in harness if p.endswith(".py")], uid=uid,
-                  host_uid=uid if root else os.getuid(), pass_fds=passed)
+                  host_uid=uid if root else os.getuid(), pass_fds=passed,
+                  close_after=hiding_fds)
 
 
 def bare_launch(*, staged, drivers, fds) -> Launch:
