@@ -289,6 +289,15 @@ def test_memory_outside_the_limit_cannot_be_held(place):
     assert int(held.group(1)) <= 100, held.group(0)
 
 
+def test_files_cannot_hold_kernel_memory_either(place):
+    """Empty files in its folder cost no bytes of its size cap but hold kernel memory: the
+    grader counts them and stops the submission past its allowance."""
+    proc, results = place.grade(place.submission("many_files", files=30_000), timeout=10.0)
+    assert proc.returncode == 0, proc.stderr
+    assert relu(results) == 0, feedback(results)
+    assert "files and folders in its folder, more than the" in feedback(results)
+
+
 def _classroom(place, **students):
     classroom = place.folder / "class"
     for name, (strategy, config) in students.items():

@@ -47,6 +47,15 @@ class Stale(ProtocolError):
     """A frame that answers an earlier request: written after the answer we took for it."""
 
 
+class TooManyFiles(ChildFailure):
+    """The submission made more files than its folder may hold: each holds kernel memory that
+    no size cap counts (bwrap's tmpfs has no inode limit), so the parent counts them."""
+
+    def __init__(self, count):
+        super().__init__(f"{count} files and folders")
+        self.count = count
+
+
 class Died(ChildFailure):
     def __init__(self, returncode):
         super().__init__(f"exited with {returncode}")
@@ -63,7 +72,8 @@ class ChildProcess:
         staging.sweep_stale_workdirs(box.tmp_dir)
         self.folder = staging.make_workdir(box.tmp_dir)
         self.staged = os.path.join(self.folder, "submission")
-        self.group = self.region = self.launch = None
+        self.group = self.region = self.launch = self.work_fd = None
+        self.max_files = len(tree.files) + len(tree.folders) + box.max_files
         fds, self.stopped = [], False
         try:
             os.mkdir(self.staged, 0o755)
@@ -130,9 +140,27 @@ class ChildProcess:
         self.send(self.settings, time.monotonic() + 10)
 
     def ready(self, header):
-        """The child is up: find its host pid (for its CPU time) inside the sandbox."""
+        """The child is up: find its host pid (for its CPU time) inside the sandbox, and its
+        working folder (to count the files it makes there)."""
         if self.isolation.sandbox:
             self.child_pid = descendant_with_nspid(self.proc.pid, header["pid"]) or self.proc.pid
+            try:
+                self.work_fd = os.open(f"/proc/{self.child_pid}/root{self.launch.workdir}",
+                                       os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            except OSError:
+                self.work_fd = None
+
+    def check_files(self):
+        """TooManyFiles if the working folder holds more files than allowed."""
+        if self.work_fd is None:
+            return
+        try:
+            stats = os.fstatvfs(self.work_fd)
+        except OSError:
+            return
+        used = stats.f_files - stats.f_ffree
+        if used > self.max_files:
+            raise TooManyFiles(used)
 
     def send(self, header, deadline):
         view = memoryview(protocol.encode(header))
@@ -188,6 +216,7 @@ class ChildProcess:
         return bool(poller.poll(0))
 
     def _wait_io(self, fd, events, deadline):
+        self.check_files()
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise Timeout()
@@ -234,8 +263,9 @@ class ChildProcess:
         with LIVE_LOCK:
             LIVE_CHILDREN.discard(self.proc.pid)
         self.capture.close()
-        for fd in (self.req_w, self.res_r):
-            _close(fd)
+        for fd in (self.req_w, self.res_r, self.work_fd):
+            if fd is not None:
+                _close(fd)
         self._release()
 
     def _release(self):

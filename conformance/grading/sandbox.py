@@ -38,7 +38,15 @@ from pathlib import Path
 from . import isolation as isolation_module
 from . import seccomp_policy, staging
 from .arrays import plain_input
-from .channel import ChildFailure, ChildProcess, Died, ProtocolError, Stale, Timeout
+from .channel import (
+    ChildFailure,
+    ChildProcess,
+    Died,
+    ProtocolError,
+    Stale,
+    Timeout,
+    TooManyFiles,
+)
 from .launcher import forbidden_paths
 from .outcomes import (
     STATUSES,
@@ -94,6 +102,8 @@ class Sandbox:
         turn off where the files beside it are other people's (a class folder).
     max_processes: RLIMIT_NPROC of the child (1: no thread, no process).
     max_input_bytes / max_result_bytes: the most a call's inputs / outputs may hold.
+    file_limit_mb / max_files: the most one file may hold / how many files and folders the
+        submission may add to its folder (each holds kernel memory no size cap counts).
     tmp_dir: where the sandboxes' staging folders are made (default: the system's).
     """
 
@@ -101,7 +111,8 @@ class Sandbox:
                  cpu_seconds=None, output_limit=64_000, forbidden_modules=(),
                  extra_forbidden_paths=(), entry=None, names=(), load_timeout=None,
                  isolation="auto", seccomp=True, cgroup_limits=True, guards=True,
-                 file_limit_mb=64, max_input_bytes=64 << 20, max_result_bytes=512 << 20,
+                 file_limit_mb=64, max_files=10_000, max_input_bytes=64 << 20,
+                 max_result_bytes=512 << 20,
                  tmp_dir=None, max_processes=MAX_PROCESSES, copy_siblings=True):
         if timeout <= 0 or memory_mb <= 0 or output_limit < 0:
             raise ValueError("timeout and memory_mb must be positive, output_limit not negative")
@@ -125,6 +136,7 @@ class Sandbox:
         self.cpu_lifetime = math.ceil(self.load_timeout) + 1 + max(300, 20 * self.cpu_seconds)
         self.guards = bool(guards)
         self.file_limit_mb = int(file_limit_mb)
+        self.max_files = int(max_files)
         self.max_input_bytes = int(max_input_bytes)
         self.max_result_bytes = int(max_result_bytes)
         self.max_processes = int(max_processes)
@@ -373,6 +385,10 @@ class Sandbox:
         if isinstance(exc, Timeout):
             return "timeout", ErrorInfo("Timeout", f"{what} did not finish within {limit:g} s "
                                         "and was stopped")
+        if isinstance(exc, TooManyFiles):
+            return "crashed", ErrorInfo("TooManyFiles", f"during {what} the submission made "
+                                       f"{exc.count} files and folders in its folder, more than "
+                                       f"the {child.max_files} allowed, and was stopped")
         if isinstance(exc, ProtocolError):
             return "protocol_error", ErrorInfo("ProtocolError", f"the grading process sent a "
                                                f"malformed answer during {what} ({exc}); it was "

@@ -30,13 +30,15 @@ DENIED = {
                         "pidfd_getfd"),
     # Memory held outside RLIMIT_AS and outside the size-capped folders: anonymous files,
     # System V and POSIX IPC, userfaultfd, io_uring's buffers.
+    # (extended attributes take kernel memory per file that no size cap counts)
     "memory outside the limits": ("memfd_create", "memfd_secret", "userfaultfd", "shmget",
                                   "shmat", "shmdt", "shmctl", "msgget", "msgsnd", "msgrcv",
                                   "msgctl", "semget", "semop", "semtimedop", "semctl",
                                   "mq_open", "mq_timedsend", "mq_timedreceive", "mq_notify",
                                   "mq_getsetattr", "mq_unlink", "io_uring_setup",
                                   "io_uring_enter", "io_uring_register", "mbind",
-                                  "set_mempolicy", "migrate_pages", "move_pages"),
+                                  "set_mempolicy", "migrate_pages", "move_pages",
+                                  "setxattr", "lsetxattr", "fsetxattr", "setxattrat"),
     # Leaving or reshaping the sandbox: namespaces, mounts, root, file handles.
     "namespaces and mounts": ("unshare", "setns", "mount", "umount2", "pivot_root", "chroot",
                               "open_tree", "move_mount", "fsopen", "fsconfig", "fsmount",

@@ -333,6 +333,14 @@ def deep_tree():
     os.chmod("d", 0o500)
 
 
+def many_files():
+    """Empty files hold kernel memory (inodes) that no size cap counts."""
+    fd = os.open(".", os.O_RDONLY)
+    for n in range(CONFIG["files"]):
+        os.close(os.open(f"empty-{CALLS[0]}-{n}", os.O_CREAT | os.O_WRONLY, dir_fd=fd))
+    os.close(fd)
+
+
 def fill_disk():
     block = b"x" * (1 << 20)
     written = 0
@@ -399,6 +407,8 @@ class Relu(honest_cnn.Relu):
                 deep_tree()
         elif STRATEGY == "fill_disk":
             fill_disk()
+        elif STRATEGY == "many_files":
+            many_files()
         elif STRATEGY == "leak_paths":
             leak_paths()
         elif STRATEGY == "odd_text":
