@@ -379,7 +379,8 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
     assert rows["alice"]["status"] == "graded" and float(rows["alice"]["score"]) == 5
     assert rows["ulrich"]["status"] == "graded" and float(rows["ulrich"]["score"]) == 5
     assert rows["oscar"]["status"] == "graded" and float(rows["oscar"]["score"]) == 0
-    assert rows["n\ufffdme"]["status"] == "graded" and float(rows["n\ufffdme"]["score"]) == 5
+    odd_row = rows["n\\udcffme"]  # the byte that is not UTF-8, shown as Python writes it
+    assert odd_row["status"] == "graded" and float(odd_row["score"]) == 5
     assert rows["frank"]["status"] == "graded"  # its files nested too deep are left out
     assert rows["huge"]["status"] == "error" and "1536 MB" in rows["huge"]["error"]
     assert "symbolic link" in rows["eve"]["error"]
@@ -388,7 +389,7 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
         assert rows[name]["status"] == "skipped", rows[name]
     assert "rename it to dave.py" in rows["dave"]["error"]
     assert all(row["isolation"] for row in rows.values() if row["status"] == "graded")
-    assert b"5/11 graded, 5 skipped" in printed and b"1 failed: huge" in printed
+    assert b"5/11 submissions graded, 5 skipped" in printed and b"1 failed: huge" in printed
     report = json.loads((place.out / "reports" / "oscar" / "results.json").read_text())
     assert "score 100 / 100" in json.dumps(report)  # the student's text, kept as data
 
@@ -419,7 +420,7 @@ def test_a_stopped_grading_process_is_noticed_and_the_batch_ends(place):
     rows = {r["student"]: r for r in csv.DictReader(io.StringIO(csv_path.read_text()))}
     assert rows["alice"]["status"] == "graded" and float(rows["alice"]["score"]) == 5
     assert rows["stuck"]["status"] == "error" and "stopped (SIGSTOP)" in rows["stuck"]["error"]
-    assert b"1/2 graded" in out
+    assert b"1/2 submissions graded" in out
 
 
 def test_a_submission_cannot_break_the_cleanup(place):

@@ -158,7 +158,7 @@ def _grade_one(path, out_dir, args, limit):
     if proc.returncode != 0:
         return {"status": "error", "error": one_line((err or out).strip()[-500:])
                 or f"the grading process exited with status {proc.returncode}"}
-    _write_atomic(out_dir / "report.txt", out)
+    write_text_atomic(out_dir / "report.txt", visible(out))  # its bytes are the student's too
     report = json.loads((out_dir / "results.json").read_text(encoding="utf-8"))
     components = report["components"]
     if not (isinstance(report.get("score"), (int, float)) and isinstance(components, dict)):
@@ -196,10 +196,6 @@ def _kill_session(proc):
     except (ProcessLookupError, PermissionError):
         pass
     proc.wait()
-
-
-def _write_atomic(path, text):
-    write_text_atomic(path, visible(text))  # a student's bytes may not even be UTF-8
 
 
 def _progress(total, quiet):
@@ -320,7 +316,7 @@ def run(args):
                            **({"note": student.row["note"]} if "note" in student.row else {}),
                            **result}
             try:
-                _write_atomic(out / student.folder_name / "meta.json",
+                write_text_atomic(out / student.folder_name / "meta.json",
                               json.dumps(student.row, indent=1))
             except OSError:
                 pass  # only the resume is lost: graded again next time
@@ -329,7 +325,7 @@ def run(args):
     bar.close()
     components = list(rubric.points or DEFAULT_POINTS)
     try:
-        _write_atomic(Path(args.csv).resolve(), _csv(students, components))
+        write_text_atomic(Path(args.csv).resolve(), _csv(students, components))
     except OSError as exc:
         return _error(f"cannot write {args.csv} ({exc.strerror})")
     print(one_line(count_line(students)) + one_line(f"; summary in {args.csv}, reports in "
@@ -342,10 +338,10 @@ def run(args):
 
 
 def count_line(students) -> str:
-    """'2/4 graded, 1 skipped: bob (two submissions ...), 1 failed: eve (...)'."""
+    """'2/4 submissions graded, 1 skipped: bob (two submissions ...), 1 failed: eve (...)'."""
     rows = {s.name: s.row for s in students.values()}
     graded = sum(r.get("status") == "graded" for r in rows.values())
-    parts = [f"{graded}/{len(rows)} graded"]
+    parts = [f"{graded}/{len(rows)} submissions graded"]
     for status, word in (("skipped", "skipped"), ("error", "failed")):
         names = [f"{name} ({r.get('error', '')})" for name, r in sorted(rows.items())
                  if r.get("status") == status]

@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import isolation
 from ..untrusted import visible
+from . import isolation
 
 PROBE = '''
 import os, socket

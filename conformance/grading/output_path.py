@@ -15,6 +15,8 @@ import json
 import os
 import tempfile
 
+from ..files import write_text_atomic
+
 MIN_FREE_BYTES = 1 << 20  # results files are small; less than this left is a full disk
 NOT_FINISHED = ("Grading did not finish: the grader stopped before writing its results (it was "
                 "stopped or killed, or the machine failed). This is not a grade: grade again.")
@@ -33,7 +35,7 @@ def prepare(path, fmt: str) -> None:
     check_folder(folder)
     try:
         if fmt in ("gradescope", "json"):
-            _write_atomic(path, placeholder(fmt))
+            write_text_atomic(path, placeholder(fmt))
         elif os.path.lexists(path):
             os.unlink(path)
     except OSError as exc:
@@ -69,18 +71,3 @@ def placeholder(fmt: str) -> str:
     if fmt == "gradescope":
         return json.dumps({"score": 0.0, "output": NOT_FINISHED, "tests": []}, indent=1)
     return json.dumps({"status": "not finished", "message": NOT_FINISHED}, indent=1)
-
-
-def _write_atomic(path, text):
-    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

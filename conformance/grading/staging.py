@@ -8,7 +8,7 @@ safely whatever the submission left in them.
   Folders deeper than MAX_DEPTH are left out, and said.
 - Sizes are checked before anything is copied or read: a 1.5 GB file is refused from its size.
 - Names are used as the OS gave them (bytes, as surrogate-escaped str) and only made readable
-  where they are shown (safe_text).
+  where they are shown (untrusted.visible).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .safe_text import printable
+from ..untrusted import visible
 
 MAX_BYTES = 512 << 20  # a whole submission
 MAX_FILES = 10_000
@@ -52,8 +52,12 @@ class Tree:
     total_bytes: int = 0
 
 
+def _shown(text) -> str:
+    return visible(text, newlines=False)
+
+
 def display(parts) -> str:
-    return printable("/".join(parts))
+    return _shown("/".join(parts))
 
 
 def _open_dir(dir_fd, name):
@@ -76,7 +80,7 @@ def _open_path(root_fd, parts):
 
 def _refuse_link(path):
     if os.path.islink(path):
-        raise StagingError(f"{printable(os.fspath(path))} is a symbolic link; give the file or "
+        raise StagingError(f"{_shown(os.fspath(path))} is a symbolic link; give the file or "
                            "folder itself (the grader never follows links out of a submission)")
 
 
@@ -87,9 +91,9 @@ def scan(path, siblings=False, max_bytes=MAX_BYTES) -> Tree:
     try:
         st = os.lstat(path)
     except FileNotFoundError:
-        raise StagingError(f"{printable(path)}: no such file or folder") from None
+        raise StagingError(f"{_shown(path)}: no such file or folder") from None
     except OSError as exc:
-        raise StagingError(f"{printable(path)}: cannot be read ({exc.strerror})") from None
+        raise StagingError(f"{_shown(path)}: cannot be read ({exc.strerror})") from None
     if stat.S_ISREG(st.st_mode):
         tree = Tree(os.path.dirname(path), False)
         tree.files.append(((os.path.basename(path),), st.st_size))
@@ -100,9 +104,9 @@ def scan(path, siblings=False, max_bytes=MAX_BYTES) -> Tree:
         tree = Tree(path, True)
         _scan_folder(tree)
     else:
-        raise StagingError(f"{printable(path)}: not a regular file or folder")
+        raise StagingError(f"{_shown(path)}: not a regular file or folder")
     if tree.total_bytes > max_bytes:
-        raise StagingError(f"{printable(path)}: {tree.total_bytes / 2**20:.0f} MB, more than "
+        raise StagingError(f"{_shown(path)}: {tree.total_bytes / 2**20:.0f} MB, more than "
                            f"the {max_bytes >> 20} MB a submission may hold; nothing was copied")
     return tree
 
@@ -111,7 +115,7 @@ def _scan_folder(tree: Tree):
     try:
         root = os.open(tree.root, _DIR_FLAGS)
     except OSError as exc:
-        raise StagingError(f"{printable(tree.root)}: the folder cannot be read "
+        raise StagingError(f"{_shown(tree.root)}: the folder cannot be read "
                            f"({exc.strerror})") from None
     try:
         pending = [()]
@@ -128,7 +132,7 @@ def _scan_folder(tree: Tree):
                 for name in names:
                     count += 1
                     if count > MAX_FILES:
-                        raise StagingError(f"{printable(tree.root)}: more than {MAX_FILES} "
+                        raise StagingError(f"{_shown(tree.root)}: more than {MAX_FILES} "
                                            "files and folders; nothing was copied")
                     _scan_entry(tree, fd, parts, name, pending)
             except OSError as exc:
