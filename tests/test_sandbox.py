@@ -10,7 +10,6 @@ import os
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -587,17 +586,13 @@ def test_caller_mistakes_raise_instead_of_grading(sandbox):
         sandbox.call("echo", {"f": object()})
 
 
-def test_a_trivial_call_round_trips_in_a_few_milliseconds(sandbox):
+def test_many_trivial_calls_round_trip(sandbox):
+    """(How long one takes is measured by benchmarks/sandbox_cost.py, not here.)"""
     x = np.ones((2, 3), dtype=np.float32)
-    times = []
-    for _ in range(100):
-        started = time.perf_counter()
-        r = sandbox.call("echo", {"n": 7}, {"x": x})
-        times.append(time.perf_counter() - started)
-    assert r.outputs["x"].dtype == np.float32 and r.outputs["n"] == 7
-    median = sorted(times)[len(times) // 2]
-    print(f"\nround trip of a trivial call: median {median * 1e3:.2f} ms")
-    assert median < 0.02
+    for n in range(100):
+        r = sandbox.call("echo", {"n": n}, {"x": x})
+        assert r.outputs["n"] == n and r.outputs["x"].dtype == np.float32
+        assert r.inputs_after["x"].tolist() == x.tolist()
 
 
 def test_close_removes_the_working_copy_and_never_touches_the_original(tmp_path):
