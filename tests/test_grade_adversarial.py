@@ -28,6 +28,8 @@ from conformance.grading.grade import grade
 from conformance.grading.rubric import Rubric
 from conformance.grading.sandbox import SubmissionError
 
+from .helpers import alive, descendants, processes
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the sandbox relies on Linux (/proc, prctl, rlimits)")
 
@@ -78,23 +80,7 @@ def private_root(tmp_path_factory):
         shutil.rmtree(ROOT, ignore_errors=True)
 
 
-def _processes():
-    """pid -> (ppid, state, uid, cmdline) of every process."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{name}/status") as f:
-                uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-        except (OSError, StopIteration):
-            continue
-        table[int(name)] = (int(fields[1]), fields[0], uid, cmd)
-    return table
+_processes = processes
 
 
 def leftovers():
@@ -294,20 +280,8 @@ def test_killing_the_grader_outright_takes_its_sandbox_along(tmp_path):
         shutil.rmtree(folder)
 
 
-def descendants(pid):
-    table = _processes()
-    found, todo = [], [pid]
-    while todo:
-        parent = todo.pop()
-        for child, (ppid, state, _uid, _cmd) in table.items():
-            if ppid == parent and state not in "ZX":
-                found.append(child)
-                todo.append(child)
-    return found
-
-
 def _alive(pid):
-    return _processes().get(pid, (0, "Z"))[1] not in "ZX"
+    return alive(processes(), pid)
 
 
 def test_a_flood_of_output_is_harmless(tmp_path, honest):

@@ -31,6 +31,7 @@ import pytest
 from conformance.grading import isolation, output_path, staging
 
 from . import unprivileged
+from .helpers import descendants, nest_folders, processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the sandbox relies on Linux")
@@ -175,37 +176,9 @@ class Place:
 
 
 def _processes():
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] in "ZX":
-                    continue
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                table[int(name)] = f.read().replace(b"\0", b" ").decode(errors="replace")
-        except (OSError, IndexError):
-            continue
-    return table
-
-
-def _descendants(pid):
-    children = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """pid -> command line of every live process."""
+    return {pid: cmd for pid, (_ppid, state, _uid, cmd) in processes().items()
+            if state not in "ZX"}
 
 
 def relu(results) -> float:
@@ -220,10 +193,10 @@ def wait_for_sandbox(grader, seconds=60):
     """The grader's descendants once its sandbox runs the submission's code."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and grader.poll() is None:
-        found = _descendants(grader.pid)
+        found = descendants(grader.pid)
         if found and any("child/main.py" in _processes().get(p, "") for p in found):
             time.sleep(2.0)  # loaded, and into Relu's endless forward
-            return _descendants(grader.pid)
+            return descendants(grader.pid)
         time.sleep(0.05)
     raise AssertionError("the grader never started its sandbox")
 
@@ -357,14 +330,7 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
     odd = os.path.join(os.fsencode(classroom), b"n\xffme")
     shutil.copytree(classroom / "alice", os.fsdecode(odd))
     os.symlink("/proc/self/pagemap", classroom / "eve.py")
-    deep = place.submission("honest", name="class/frank")
-    fd = os.open(deep, os.O_RDONLY)
-    for _ in range(1500):
-        os.mkdir("d", dir_fd=fd)
-        below = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = below
-    os.close(fd)
+    nest_folders(place.submission("honest", name="class/frank"), 1500)
     with open(classroom / "huge.py", "wb") as f:
         f.truncate(1536 << 20)  # sparse: costs no disk
     shutil.copy(HONEST, classroom / "bob.py")
@@ -428,13 +394,7 @@ def test_a_submission_cannot_break_the_cleanup(place):
     killed grader holding as many: both are removed, and the next grading works."""
     stale = place.work / "scratch-cnn-sandbox-4194303-stale"
     stale.mkdir()
-    fd = os.open(stale, os.O_RDONLY)
-    for _ in range(3000):
-        os.mkdir("d", dir_fd=fd)
-        below = os.open("d", os.O_RDONLY, dir_fd=fd)
-        os.close(fd)
-        fd = below
-    os.close(fd)
+    nest_folders(stale, 3000)
     unprivileged.give_to_user(stale)
     proc, results = place.grade(place.submission("deep_tree"))
     assert proc.returncode == 0, proc.stderr

@@ -10,6 +10,8 @@ import pytest
 
 from conformance.grading import staging
 
+from .helpers import nest_folders
+
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux only")
 
 
@@ -22,18 +24,6 @@ def fast_tmp(tmp_path):
         staging.remove_tree(folder)
     else:
         yield tmp_path
-
-
-def _nest(top, depth):
-    fd = os.open(top, os.O_RDONLY)
-    for i in range(depth):
-        os.mkdir("d", dir_fd=fd)
-        below = os.open("d", os.O_RDONLY, dir_fd=fd)
-        if i % 500 == 0:
-            os.symlink("..", "loop", dir_fd=below)
-        os.close(fd)
-        fd = below
-    os.close(fd)
 
 
 def test_links_and_special_files_are_left_out_and_said(tmp_path):
@@ -56,7 +46,7 @@ def test_links_and_special_files_are_left_out_and_said(tmp_path):
 
 
 def test_deep_trees_are_walked_without_recursion(fast_tmp):
-    _nest(fast_tmp, 1500)
+    nest_folders(fast_tmp, 1500, link_every=500)
     tree = staging.scan(fast_tmp)
     assert len(tree.folders) == staging.MAX_DEPTH
     assert sorted(event for event, _ in tree.left_out) == ["left_out", "left_out_deep"]
@@ -74,7 +64,7 @@ def test_any_tree_is_removed_read_only_folders_and_link_loops_included(fast_tmp)
     on 3.11) and beyond PATH_MAX."""
     top = fast_tmp / "work"
     top.mkdir()
-    _nest(top, 3000)
+    nest_folders(top, 3000, link_every=500)
     (top / "d").chmod(0o500)
     (top / "outside").symlink_to(fast_tmp)  # never followed: fast_tmp survives
     staging.remove_tree(top)
@@ -108,6 +98,6 @@ def test_stale_working_folders_of_dead_graders_are_swept(fast_tmp):
     alive = fast_tmp / f"scratch-cnn-sandbox-{os.getppid()}-y"
     dead.mkdir()
     alive.mkdir()
-    _nest(dead, 2000)
+    nest_folders(dead, 2000)
     staging.sweep_stale_workdirs(fast_tmp)
     assert not dead.exists() and alive.exists()

@@ -102,6 +102,19 @@ def _exposing_script(needed) -> list:
     return lines
 
 
+def _extra_mounts(read_only, full) -> list:
+    """Shell lines: each of `read_only` made read-only, each of `full` a tiny tmpfs, full."""
+    lines = []
+    for path in read_only:
+        q = shlex.quote(str(path))
+        lines += [f"mount --bind {q} {q}", f"mount -o remount,bind,ro {q}"]
+    for path in full:
+        q = shlex.quote(str(path))
+        lines += [f"mount -t tmpfs -o size=64k,mode=0777 tmpfs {q}",
+                  f"dd if=/dev/zero of={q}/.filler bs=4k 2>/dev/null || true"]
+    return lines
+
+
 def command(argv, *, readable=(), read_only=(), full=()) -> list:
     """`argv` as USER in a private mount namespace where it can run this interpreter.
 
@@ -112,14 +125,8 @@ def command(argv, *, readable=(), read_only=(), full=()) -> list:
             raise RuntimeError("extra mounts need root")
         return list(argv)
     uid, gid = ensure_user()
-    lines = ["set -e", *_exposing_script(_needed_paths(readable))]
-    for path in read_only:
-        q = shlex.quote(str(path))
-        lines += [f"mount --bind {q} {q}", f"mount -o remount,bind,ro {q}"]
-    for path in full:
-        q = shlex.quote(str(path))
-        lines += [f"mount -t tmpfs -o size=64k,mode=0777 tmpfs {q}",
-                  f"dd if=/dev/zero of={q}/.filler bs=4k 2>/dev/null || true"]
+    lines = ["set -e", *_exposing_script(_needed_paths(readable)),
+             *_extra_mounts(read_only, full)]
     lines.append(f'exec setpriv --reuid={uid} --regid={gid} --clear-groups -- "$@"')
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines),
             "sh", *map(str, argv)]
@@ -127,15 +134,7 @@ def command(argv, *, readable=(), read_only=(), full=()) -> list:
 
 def as_root_in_namespace(argv, *, read_only=(), full=()) -> list:
     """`argv` as root, in a private mount namespace with the same extra mounts."""
-    lines = ["set -e"]
-    for path in read_only:
-        q = shlex.quote(str(path))
-        lines += [f"mount --bind {q} {q}", f"mount -o remount,bind,ro {q}"]
-    for path in full:
-        q = shlex.quote(str(path))
-        lines += [f"mount -t tmpfs -o size=64k,mode=0777 tmpfs {q}",
-                  f"dd if=/dev/zero of={q}/.filler bs=4k 2>/dev/null || true"]
-    lines.append('exec "$@"')
+    lines = ["set -e", *_extra_mounts(read_only, full), 'exec "$@"']
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c", "\n".join(lines),
             "sh", *map(str, argv)]
 

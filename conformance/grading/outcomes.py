@@ -24,32 +24,28 @@ class Refusal:
         return describe_refusal(self.event, self.detail)
 
 
+_MESSAGES = {
+    "import": "the submission tried to import {} (not allowed)",
+    "open": "the submission tried to open {} (refused)",
+    "tamper": "the submission replaced {}; the original was put back",
+    "left_out": "{} was left out: symbolic links and special files in a submission are not "
+                "copied",
+    "left_out_deep": "{} was left out: folders nested this deep are not copied",
+    "left_out_unreadable": "{} could not be read and was left out",
+    "timer": "the submission left a timer running ({}); it was cancelled",
+    "signal": "the submission changed {} (signals); the original was put back",
+    "more": "... and {} more refused attempts",
+    "os.kill": "the submission tried to signal process {} (refused)",
+}
+
+
 def describe_refusal(event: str, detail: str) -> str:
-    if event == "import":
-        return f"the submission tried to import {detail} (not allowed)"
-    if event == "open":
-        return f"the submission tried to open {detail} (refused)"
-    if event == "tamper":
-        return f"the submission replaced {detail}; the original was put back"
-    if event == "left_out":
-        return (f"{detail} was left out: symbolic links and special files in a submission "
-                "are not copied")
-    if event == "left_out_deep":
-        return f"{detail} was left out: folders nested this deep are not copied"
-    if event == "left_out_unreadable":
-        return f"{detail} could not be read and was left out"
-    if event == "timer":
-        return f"the submission left a timer running ({detail}); it was cancelled"
-    if event == "signal":
-        return f"the submission changed {detail} (signals); the original was put back"
-    if event == "more":
-        return f"... and {detail} more refused attempts"
+    if event in _MESSAGES:
+        return _MESSAGES[event].format(detail)
     if event in PROCESS_EVENTS:
         return f"the submission tried to start another process ({event}; refused)"
     if event.startswith("socket."):
         return "the submission tried to use the network (refused)"
-    if event == "os.kill":
-        return f"the submission tried to signal process {detail} (refused)"
     if event.startswith("ctypes."):
         return "the submission tried to use ctypes (refused)"
     return f"the submission tried {event} ({detail}; refused)"

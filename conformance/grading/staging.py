@@ -201,12 +201,17 @@ def copy(tree: Tree, dest) -> None:
         os.close(out)
 
 
-def _copy_file(root, out, parts, size):
-    src_dir = _open_path(root, parts[:-1])
+def _open_file(root, parts):
+    """An fd of the file root/parts..., no link followed on the way."""
+    folder = _open_path(root, parts[:-1])
     try:
-        src = os.open(parts[-1], _FILE_FLAGS, dir_fd=src_dir)
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
     finally:
-        os.close(src_dir)
+        os.close(folder)
+
+
+def _copy_file(root, out, parts, size):
+    src = _open_file(root, parts)
     try:
         if not stat.S_ISREG(os.fstat(src).st_mode):  # replaced since the scan
             raise OSError(0, "no longer a regular file")
@@ -235,11 +240,7 @@ def fingerprint(tree: Tree, read_limit=4 << 20) -> str:
         for parts, size in sorted(tree.files):
             digest.update(os.fsencode("/".join(parts)) + b"\0" + str(size).encode())
             try:
-                src_dir = _open_path(root, parts[:-1])
-                try:
-                    fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=src_dir)
-                finally:
-                    os.close(src_dir)
+                fd = _open_file(root, parts)
                 try:
                     digest.update(hashlib.sha256(os.read(fd, size)).digest() if size <= read_limit
                                   else str(os.fstat(fd).st_mtime_ns).encode())
