@@ -10,6 +10,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,8 @@ import pytest
 from conformance.grading import isolation, launcher
 from conformance.grading.sandbox import Sandbox, SubmissionError
 from conformance.loader import extract_markdown_cells, load_submission
+
+from .helpers import descendants, processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the sandbox relies on Linux (/proc, prctl, rlimits)")
@@ -34,23 +37,16 @@ _SHARED = []  # the module's shared sandbox, whose child may outlive a test
 
 
 def _leftovers():
-    """Live processes a sandbox of this test process could have left behind."""
-    keep = {str(b.pid) for b in _SHARED if b.pid}
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ours = "child/main.py" in cmd and int(fields[1]) == os.getpid()
-        if fields[0] != "Z" and (ours or MARKER in cmd) and name not in keep:
-            found.append(f"{name}: {cmd}")
-    return found
+    """Live processes a sandbox of this test process could have left behind: its descendants
+    (a sandbox makes this process the reaper of orphans), but the shared sandbox's; not another
+    test process's (pytest -n runs several)."""
+    table = processes()
+    keep = set()
+    for b in _SHARED:
+        if b.pid:
+            keep |= {b.pid, *descendants(b.pid, table)}
+    return [f"{pid}: {table[pid][3]}" for pid in descendants(os.getpid(), table)
+            if pid not in keep]
 
 
 TMP = Path()  # set by private_tmp
@@ -76,6 +72,9 @@ def _workdirs():
 def nothing_left_behind():
     before = _workdirs()
     yield
+    deadline = time.monotonic() + 5  # a process killed at close may still be exiting
+    while _leftovers() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _leftovers() == [], "a sandbox left processes running"
     assert _workdirs() - before == set(), "a sandbox left its working folder"
 
@@ -423,6 +422,9 @@ def test_daemons_do_not_outlive_close_even_without_the_audit_hook_or_seccomp():
         for attack in ("double_fork", "daemon_subprocess"):  # setsid, then orphaned
             r = call(sandbox, attack)
             assert r.ok, r.error
+        deadline = time.monotonic() + 10  # until the daemons have exec'ed sleep
+        while len(_marked()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert len(_marked()) == 2
     finally:
         sandbox.close()

@@ -2,7 +2,8 @@
 
 Inside the sandbox the child sees, read-only: /usr and the links into it, a few files of /etc,
 the Python interpreter's own folders (its prefix and the virtual environment's), the harness
-(/sandbox/harness: the child's modules, the protocol, the loader, the drivers) and the staged
+(/sandbox/harness: the child's modules, the protocol, the loader and its cells.py, the drivers)
+and the staged
 submission (/sandbox/submission). Writable: /sandbox/work, a tmpfs capped at the submission's
 size plus the file-size limit (TMPDIR and HOME point there; there is no /tmp). Nothing else
 of the host: not /tmp, /home, /root, this checkout, another student's folder. Every installed
@@ -33,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 CHILD_DIR = HERE / "child"
 PROTOCOL_FILE = HERE / "protocol.py"
 LOADER_FILE = HERE.parent / "loader.py"
+CELLS_FILE = HERE.parent / "cells.py"  # the loader's sibling, which it loads by path
 # Where the sandbox's own things are, inside it: under one folder that the interpreter's paths
 # must not be in (checked).
 SANDBOX_ROOT = "/sandbox"
@@ -217,7 +219,8 @@ def bwrap_launch(bwrap, *, root, staged, work_bytes, drivers, hidden, seccomp_fd
             argv += ["--perms", "0444", "--ro-bind-data", str(fd), path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/dev"]
     harness = {f"{HARNESS}/child": CHILD_DIR, f"{HARNESS}/protocol.py": PROTOCOL_FILE,
-               f"{HARNESS}/loader.py": LOADER_FILE, f"{HARNESS}/drivers.py": drivers}
+               f"{HARNESS}/loader.py": LOADER_FILE, f"{HARNESS}/cells.py": CELLS_FILE,
+               f"{HARNESS}/drivers.py": drivers}
     for dest, src in harness.items():
         argv += ["--ro-bind", str(src), dest]
     argv += ["--ro-bind", staged, SUBMISSION,
@@ -241,6 +244,7 @@ def bare_launch(*, staged, drivers, fds) -> Launch:
     """The child without a sandbox: it works in the staged folder itself."""
     main = CHILD_DIR / "main.py"
     argv = [sys.executable, "-I", "-B", "-u", str(main), str(fds[0]), str(fds[1])]
-    readable = [str(p) for p in (*CHILD_DIR.glob("*.py"), PROTOCOL_FILE, LOADER_FILE, drivers)]
+    readable = [str(p) for p in (*CHILD_DIR.glob("*.py"), PROTOCOL_FILE, LOADER_FILE, CELLS_FILE,
+                                 drivers)]
     return Launch(argv, child_env(staged), staged, staged, None, str(LOADER_FILE),
                   str(drivers), readable, host_uid=os.getuid(), pass_fds=tuple(fds))

@@ -94,10 +94,22 @@ class LoadResult:
                 at = f" at line {e['line']}" if e.get("line") else ""
                 lines.append(f"{where}: {e.get('type')}{at}: {e.get('message')}"
                              + lost_names(unit.get("lost", [])))
+        lines += list(self.report.get("warnings", []))
         lines += [r.message for r in self.refused]
         if self.report.get("missing"):
             lines.append("not defined: " + ", ".join(self.report["missing"]))
         return lines
+
+    def definitions(self) -> dict:
+        """{graded name: where its graded definition came from}, e.g. 'cnn.py:41', or
+        'common/layers.py:10, by from common.layers import * in hw.ipynb, cell 2'."""
+        found = {}
+        for name, d in sorted(self.report.get("definitions", {}).items()):
+            place = d.get("source") or d.get("unit") or "?"
+            how = d.get("how") or ""
+            found[name] = place if how in ("class statement", "def statement", "") else \
+                f"{place}, by {how} in {d.get('unit')}"
+        return found
 
 
 @dataclass

@@ -233,14 +233,22 @@ UNIT = Record({"file": Text(1000), "kind": Text(MAX_NAME), "filename": Text(1000
                "lost": ListOf(Name)},
               optional=("kind", "filename", "cell", "label", "start_line", "reason", "error",
                         "skipped_lines", "lost"), extra=Plain)
+def Flat(value, path):
+    """None, a bool or a short text (a definition's fields)."""
+    if value is None or type(value) is bool:
+        return value
+    return Text(1000)(value, path)
+
+
 # The loader's report: the fields the grader reads are typed; any it adds later are kept for
 # display if they are plain JSON (it is shown to people, never acted upon).
 REPORT = Record({"path": Text(1000), "kind": Name, "units": ListOf(UNIT),
                  "skipped_files": ListOf(Record({"file": Text(1000), "reason": Text(1000)},
                                                 extra=Plain)),
-                 "defined": ListOf(Name), "missing": ListOf(Name), "notes": ListOf(Text())},
+                 "defined": ListOf(Name), "missing": ListOf(Name), "notes": ListOf(Text()),
+                 "warnings": ListOf(Text()), "definitions": MapOf(MapOf(Flat, 50))},
                 optional=("path", "kind", "units", "skipped_files", "defined", "missing",
-                          "notes"), extra=Plain)
+                          "notes", "warnings", "definitions"), extra=Plain)
 
 CHILD_SCHEMAS = {
     "ready": Record({"kind": Literal("ready"), "pid": Int(0), "uid": Int(0),
