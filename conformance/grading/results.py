@@ -94,7 +94,7 @@ def gradescope(report):
     return strict_json.dumps({
         "score": round(sum(round(t.score, 2) for t in report.tests), 2),
         "execution_time": round(report.wall_time, 2),
-        "output": "\n".join(overview(report) or ["Your submission loaded without problems."]
+        "output": "\n".join((overview(report) or ["Your submission loaded without problems."])
                            + [isolation_line(report)]),
         "tests": [{
             "name": t.name,
@@ -121,8 +121,8 @@ def prairielearn(report):
         "gradable": True,
         "score": round(report.score / max_score, 4) if max_score else 1.0,
         "message": f"{_points(report.score)} / {_points(max_score)} points",
-        "output": visible("\n".join(overview(report) or ["Your submission loaded without "
-                                                          "problems."]
+        "output": visible("\n".join((overview(report)
+                                      or ["Your submission loaded without problems."])
                                      + [isolation_line(report)])),
         "tests": [{
             "name": t.name,
