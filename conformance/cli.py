@@ -25,6 +25,7 @@ COMMANDS = {
                             "write a PrairieLearn question graded by the scratch-cnn image"),
     "assignment": ("conformance.authoring.cli",
                    "write a student starter, its rubric and its autograder"),
+    "doctor": ("conformance.grading.doctor", "check the isolation this machine gives the grader"),
     "train": ("scratch_cnn.train_cli", "train a network on digits or MNIST"),
 }
 

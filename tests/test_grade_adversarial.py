@@ -23,10 +23,12 @@ import pytest
 
 from conformance import catalog
 from conformance.cli import main
-from conformance.grading import results
+from conformance.grading import isolation, results
 from conformance.grading.grade import grade
 from conformance.grading.rubric import Rubric
 from conformance.grading.sandbox import SubmissionError
+
+from .helpers import alive, descendants, processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the sandbox relies on Linux (/proc, prctl, rlimits)")
@@ -40,8 +42,9 @@ def fixture(name):
     """A fixture file; honest_cnn.py is the correct example itself, not a copy to keep."""
     return HONEST if name == "honest_cnn.py" else FIXTURES / name
 MARKER = "adv-marker-4711"  # in the command line of any process an attack starts
-IS_ROOT = os.geteuid() == 0
-needs_root = pytest.mark.skipif(not IS_ROOT, reason="the OS-level defences need root")
+MACHINE = isolation.machine()
+needs_sandbox = pytest.mark.skipif(not MACHINE.sandbox, reason="this machine cannot make a "
+                                   f"sandbox: {MACHINE.sandbox_problem()}")
 RELU_CASES = sum(1 for c in catalog.cases("Relu", "quick", invalid=None) if Rubric().graded(c))
 
 
@@ -77,23 +80,7 @@ def private_root(tmp_path_factory):
         shutil.rmtree(ROOT, ignore_errors=True)
 
 
-def _processes():
-    """pid -> (ppid, state, uid, cmdline) of every process."""
-    table = {}
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{name}/status") as f:
-                uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-        except (OSError, StopIteration):
-            continue
-        table[int(name)] = (int(fields[1]), fields[0], uid, cmd)
-    return table
+_processes = processes
 
 
 def leftovers():
@@ -251,8 +238,8 @@ def test_a_memory_bomb_loses_relu_only(tmp_path):
     ("fork_without_hook", None),  # the audit hook switched off from inside first
 ])
 def test_a_daemon_that_would_outlive_the_grader_is_never_started(tmp_path, strategy, refusal):
-    if refusal is None and not IS_ROOT:
-        pytest.skip("without root only the audit hook stands, and it can be switched off")
+    if refusal is None and not MACHINE.sandbox:
+        pytest.skip("without a sandbox only the audit hook stands, and it can be switched off")
     report = grade_it(submission(tmp_path, "fork.py", strategy))
     assert_only_relu_lost(report, *[refusal] if refusal else [])
     assert any(e in text(report) for e in ("BlockingIOError", "PermissionError")), text(report)
@@ -267,26 +254,34 @@ def test_killing_the_grader_outright_takes_its_sandbox_along(tmp_path):
         cwd=CHECKOUT, env={**os.environ, "TMPDIR": str(ROOT / "work")},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline, child = time.monotonic() + 60, None
-        while child is None and time.monotonic() < deadline and grader.poll() is None:
-            child = next((pid for pid, (ppid, _s, _u, cmd) in _processes().items()
-                          if ppid == grader.pid and "grading/child.py" in cmd), None)
-            time.sleep(0.02)
-        assert child, "the grader never started its sandbox"
+        deadline, sandbox = time.monotonic() + 60, []
+        while len(sandbox) < 2 and time.monotonic() < deadline and grader.poll() is None:
+            sandbox = descendants(grader.pid)  # bwrap and the child (or the bare child)
+            sandbox = sandbox if any("child/main.py" in _processes().get(p, (0, "", 0, ""))[3]
+                                     for p in sandbox) else []
+            time.sleep(0.05)
+        assert sandbox, "the grader never started its sandbox"
+        time.sleep(0.5)  # into the hanging Relu
+        sandbox = descendants(grader.pid)
     finally:
         grader.kill()
         grader.wait()
     deadline = time.monotonic() + 5
-    while _processes().get(child, (0, "Z"))[1] not in "ZX" and time.monotonic() < deadline:
+    while any(_alive(p) for p in sandbox) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert _processes().get(child, (0, "Z"))[1] in "ZX", "the sandbox outlived its grader"
-    try:
-        os.waitpid(child, os.WNOHANG)  # reparented to us (a subreaper): reap it
-    except ChildProcessError:
-        pass
+    assert not any(_alive(p) for p in sandbox), "the sandbox outlived its grader"
+    for pid in sandbox:
+        try:
+            os.waitpid(pid, os.WNOHANG)  # reparented to us (a subreaper): reap it
+        except ChildProcessError:
+            pass
     # what a killed grader cannot do itself: remove the working folder of its sandbox
     for folder in (ROOT / "work").glob("scratch-cnn-sandbox-*"):
         shutil.rmtree(folder)
+
+
+def _alive(pid):
+    return alive(processes(), pid)
 
 
 def test_a_flood_of_output_is_harmless(tmp_path, honest):
@@ -371,7 +366,7 @@ def test_importing_torch_or_this_projects_packages_loses_relu(tmp_path):
 # Beyond the list: hunting for the answers
 
 
-@needs_root
+@needs_sandbox
 def test_a_copy_of_the_reference_elsewhere_is_out_of_reach(tmp_path):
     """A world-readable copy of the reference outside the checkout (ROOT/plant), as source, on
     sys.path, as a zip, found by walking the filesystem, and with the audit hook switched off
@@ -484,7 +479,7 @@ def test_a_flood_of_refused_attempts_does_not_bloat_the_report(tmp_path):
     assert len(results.gradescope(report)) < 100_000
 
 
-@needs_root
+@needs_sandbox
 def test_filling_the_disk_stops_at_the_working_folders_cap(tmp_path):
     report = grade_it(submission(tmp_path, "resources.py", "fill_disk"))
     assert_only_relu_lost(report, "No space left on device")

@@ -78,7 +78,8 @@ def test_setup_installs_the_rubrics_packages_pinned(tmp_path):
     setup = (source / "setup.sh").read_text()
     # apt first, then pip; every pip install is pinned by the bundle's constraints
     assert setup.index("apt-get install") < setup.index("pip\" install")
-    assert "for package in python3 python3-venv python3-pip graphviz; do" in setup
+    assert "for package in python3 python3-venv python3-pip bubblewrap libseccomp2 graphviz; " \
+        "do" in setup
     pip_lines = [line for line in setup.splitlines() if '"$pip" install' in line]
     assert pip_lines == ['"$pip" install --quiet -c "$source/constraints.txt" '
                          '-r "$source/requirements.txt"']

@@ -16,8 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conformance.grading import isolation, launcher
 from conformance.grading.sandbox import Sandbox, SubmissionError
 from conformance.loader import extract_markdown_cells, load_submission
+
+from .helpers import descendants, processes
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"),
                                 reason="the sandbox relies on Linux (/proc, prctl, rlimits)")
@@ -34,23 +37,16 @@ _SHARED = []  # the module's shared sandbox, whose child may outlive a test
 
 
 def _leftovers():
-    """Live processes a sandbox of this test process could have left behind."""
-    keep = {str(b.pid) for b in _SHARED if b.pid}
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{name}/cmdline", "rb") as f:
-                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{name}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ours = "grading/child.py" in cmd and int(fields[1]) == os.getpid()
-        if fields[0] != "Z" and (ours or MARKER in cmd) and name not in keep:
-            found.append(f"{name}: {cmd}")
-    return found
+    """Live processes a sandbox of this test process could have left behind: its descendants
+    (a sandbox makes this process the reaper of orphans), but the shared sandbox's; not another
+    test process's (pytest -n runs several)."""
+    table = processes()
+    keep = set()
+    for b in _SHARED:
+        if b.pid:
+            keep |= {b.pid, *descendants(b.pid, table)}
+    return [f"{pid}: {table[pid][3]}" for pid in descendants(os.getpid(), table)
+            if pid not in keep]
 
 
 TMP = Path()  # set by private_tmp
@@ -76,6 +72,9 @@ def _workdirs():
 def nothing_left_behind():
     before = _workdirs()
     yield
+    deadline = time.monotonic() + 5  # a process killed at close may still be exiting
+    while _leftovers() and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _leftovers() == [], "a sandbox left processes running"
     assert _workdirs() - before == set(), "a sandbox left its working folder"
 
@@ -279,7 +278,7 @@ def test_a_normal_submission_is_graded_normally():
         np.testing.assert_array_equal(r.outputs["out"], _im2col_loops(x, 3, 3, 2, 1))
         r = call(sandbox, "relu", np.array([-1.0, 2.0]))
         assert r.outputs["out"].tolist() == [0.0, 2.0]
-        assert r.inputs_after["a0"].tolist() == [-1.0, 2.0]  # the copy came back unchanged
+        assert r.inputs_after["a0"].tolist() == [-1.0, 2.0]  # read back by the parent
         assert call(sandbox, "helper").outputs == {"out": 41.5}  # a sibling module
 
 
@@ -340,7 +339,7 @@ def test_a_forged_load_report_is_a_protocol_error(tmp_path):
         "time.sleep(30)\n")
     with box(tmp_path / "forger.py") as sandbox:
         assert sandbox.load_result.status == "protocol_error"
-        assert "malformed load report (units)" in sandbox.load_result.error.message
+        assert "report.units: expected a list" in sandbox.load_result.error.message
         assert sandbox.call("echo", {}).status == "protocol_error"
 
 
@@ -410,27 +409,26 @@ def test_starting_processes_is_refused(sandbox, attack, event):
     assert "tried to start another process" in refused_messages(r)[0]
 
 
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+def _marked():
+    """Live processes an attack started (their command line carries MARKER)."""
+    return [line for line in _leftovers() if MARKER in line]
 
 
-def test_daemons_do_not_outlive_close_even_without_the_audit_hook():
-    daemons = []
-    sandbox = box(guards=False, max_processes=64)
+def test_daemons_do_not_outlive_close_even_without_the_audit_hook_or_seccomp():
+    """With processes allowed, a setsid()ed, double-forked daemon still dies with the sandbox:
+    its PID namespace (or, without a sandbox, the walk of the process tree) takes it along."""
+    sandbox = box(guards=False, seccomp=False, max_processes=64)
     try:
         for attack in ("double_fork", "daemon_subprocess"):  # setsid, then orphaned
             r = call(sandbox, attack)
-            if not r.ok:
-                pytest.skip(f"this machine does not let the child fork: {r.error}")
-            daemons.append(int(r.outputs["out"]))
-        assert all(_alive(pid) for pid in daemons)
+            assert r.ok, r.error
+        deadline = time.monotonic() + 10  # until the daemons have exec'ed sleep
+        while len(_marked()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(_marked()) == 2
     finally:
         sandbox.close()
-    assert not any(_alive(pid) for pid in daemons)
+    assert _marked() == []
 
 
 def test_a_lying_ndarray_subclass_arrives_as_its_plain_numbers(sandbox):
@@ -476,7 +474,7 @@ def test_mutating_the_inputs_never_reaches_the_callers_arrays(sandbox):
     r = sandbox.call("call", {"name": "mutate", "args": ["x"], "return_inputs": True},
                      {"x": x})
     assert r.outputs["out"] == 297.0 and r.outputs["input_x"].tolist() == [99.0] * 3
-    assert r.inputs_after["x"].tolist() == [99.0] * 3  # the parent sees what was done
+    assert r.inputs_after["x"].tolist() == [99.0] * 3  # the parent's own reading
     assert x.tolist() == [0.0, 1.0, 2.0]
 
 
@@ -516,7 +514,8 @@ def test_the_parent_environment_and_the_reference_are_out_of_reach(sandbox):
     assert r.status == "error" and r.error.type == "PermissionError"
     assert r.refused[0].event == "open" and r.refused[0].detail.endswith("/environ")
     env = call(sandbox, "environment").outputs["out"]
-    assert "31337" not in env and "OMP_NUM_THREADS=1" in env and "HOME=" + str(TMP) in env
+    home = "/sandbox/work" if sandbox.isolation.sandbox else sandbox.workdir
+    assert "31337" not in env and "OMP_NUM_THREADS=1" in env and f"HOME={home}" in env
     r = call(sandbox, "read_file", path=str(reference))
     assert r.status == "error" and r.refused[0].detail == str(reference)
 
@@ -528,31 +527,43 @@ def test_network_and_signals_are_refused(sandbox, attack, event):
     assert r.status == "error" and r.refused[0].event == event
 
 
-@pytest.mark.skipif(not IS_ROOT, reason="privilege drop and namespaces need root")
 def test_the_operating_system_holds_even_without_the_audit_hook(tmp_path):
+    """The sandbox, not the hook: as root and as any other user (tests/test_isolation.py runs
+    the attacks as an unprivileged user too)."""
+    machine = isolation.machine()
+    if not machine.sandbox:
+        pytest.skip(f"this machine cannot make a sandbox: {machine.sandbox_problem()}")
     reference = Path(__file__).resolve().parents[1] / "scratch_cnn" / "__init__.py"
     (tmp_path / "out").mkdir()
     with box(guards=False, max_processes=64) as sandbox:
-        assert "network disabled; hidden from the submission" in sandbox.load_result.notes[0]
+        assert sandbox.load_result.isolation.full, sandbox.load_result.isolation
         me = sandbox.call("call", {"name": "identity", "spread": True}).outputs
-        assert me["uid"] == 65534
+        assert me["uid"] >= launcher.UID_BASE if IS_ROOT else me["uid"] == os.getuid()
+        assert me["pid"] == 2  # its own PID namespace: bwrap's init is 1
         for attack, kwargs in [("parent_environ", {}), ("open_socket", {}),
                                ("write_file", {"path": str(tmp_path / "out" / "r.json")}),
                                ("read_file", {"path": str(reference)}),
-                               ("import_module", {"name": "torch.nn"})]:
+                               ("import_module", {"name": "torch.nn"}),
+                               # hidden, so that not even a hollow namespace package imports
+                               ("import_module", {"name": "torch"}),
+                               ("import_module", {"name": "scipy.signal"}),
+                               ("double_fork", {})]:
             r = call(sandbox, attack, **kwargs)
             assert r.status == "error", (attack, r)
+            # (a connection is refused by the sandbox's own loopback: nothing else is there)
             assert r.error.type in ("PermissionError", "FileNotFoundError", "OSError",
-                                    "ModuleNotFoundError"), (attack, r.error)
+                                    "ModuleNotFoundError", "ImportError",
+                                    "ConnectionRefusedError"), \
+                (attack, r.error)
     assert list((tmp_path / "out").iterdir()) == []
 
 
 def test_the_audit_hook_alone_refuses_what_the_os_would(tmp_path):
-    """As when the grader does not run as root: no namespaces, no separate user."""
+    """Without a sandbox (isolation="none", as where bubblewrap is missing) the hook still
+    refuses, and says so, what a naive submission tries; and every result says it is alone."""
     reference = Path(__file__).resolve().parents[1] / "scratch_cnn" / "__init__.py"
-    with box(namespaces=False, drop_privileges=False) as sandbox:
-        notes = " ".join(sandbox.load_result.notes)
-        assert "namespace" not in notes or "no mount/network namespace" in notes
+    with box(isolation="none") as sandbox:
+        assert sandbox.load_result.isolation.summary().startswith("audit hook only")
         for attack, kwargs, event in [
                 ("read_file", {"path": str(reference)}, "open"),
                 ("write_file", {"path": str(tmp_path / "r.json")}, "open"),
@@ -577,17 +588,13 @@ def test_caller_mistakes_raise_instead_of_grading(sandbox):
         sandbox.call("echo", {"f": object()})
 
 
-def test_a_trivial_call_round_trips_in_a_few_milliseconds(sandbox):
+def test_many_trivial_calls_round_trip(sandbox):
+    """(How long one takes is measured by benchmarks/sandbox_cost.py, not here.)"""
     x = np.ones((2, 3), dtype=np.float32)
-    times = []
-    for _ in range(100):
-        started = time.perf_counter()
-        r = sandbox.call("echo", {"n": 7}, {"x": x})
-        times.append(time.perf_counter() - started)
-    assert r.outputs["x"].dtype == np.float32 and r.outputs["n"] == 7
-    median = sorted(times)[len(times) // 2]
-    print(f"\nround trip of a trivial call: median {median * 1e3:.2f} ms")
-    assert median < 0.02
+    for n in range(100):
+        r = sandbox.call("echo", {"n": n}, {"x": x})
+        assert r.outputs["n"] == n and r.outputs["x"].dtype == np.float32
+        assert r.inputs_after["x"].tolist() == x.tolist()
 
 
 def test_close_removes_the_working_copy_and_never_touches_the_original(tmp_path):

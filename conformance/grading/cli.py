@@ -5,7 +5,8 @@ import os
 import sys
 
 from .. import pages
-from . import results
+from ..untrusted import visible
+from . import output_path, results
 from .rubric import RubricError, load
 
 
@@ -36,7 +37,7 @@ def configure(parser):
 
 
 def fail(message):
-    print(f"scratch-cnn grade: error: {message}", file=sys.stderr)
+    print(visible(f"scratch-cnn grade: error: {message}"), file=sys.stderr)
     return 2
 
 
@@ -60,6 +61,11 @@ def run(args):
         rubric = load(args.rubric)
     except RubricError as exc:
         return fail(str(exc))
+    if args.output:  # before grading: a bad output path costs nothing, a stale file is gone
+        try:
+            output_path.prepare(args.output, args.format or "gradescope")
+        except output_path.OutputPathError as exc:
+            return fail(str(exc))
 
     def progress(component, hidden):
         if not args.quiet:
@@ -72,10 +78,15 @@ def run(args):
                        copy_siblings=not args.no_siblings)
     except (SandboxError, RuntimeError, ValueError) as exc:
         return fail(str(exc))
+    report.submission = visible(report.submission, newlines=False)  # a name not in UTF-8
     if args.output:
-        results.write(report, args.output, args.format or "gradescope")
+        try:
+            results.write(report, args.output, args.format or "gradescope")
+        except OSError as exc:
+            return fail(f"cannot write {args.output} ({exc.strerror or exc})")
     if not args.quiet:
-        print(results.text(report))
+        # student text is data: no control character reaches the terminal
+        print(visible(results.text(report)))
         if args.output:
-            print(f"results written to {args.output}")
+            print(visible(f"results written to {args.output}"))
     return 0

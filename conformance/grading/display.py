@@ -2,9 +2,10 @@
 grader's paths (/autograder/submission/cnn.py, the sandbox's copy in a temporary folder),
 which mean nothing to a student and make repro lines that do not run on their machine."""
 
-import os
 import re
 from pathlib import Path
+
+from . import staging
 
 _MAX_FILES = 1000  # names looked for in messages; a submission rarely has more than a few
 
@@ -21,18 +22,14 @@ def submission_name(submission, load_report=None) -> str:
 
 
 def file_names(submission, siblings=True) -> list:
-    """The submission's files, relative to it: what a path in a message may end with."""
-    path = Path(submission)
-    if not path.is_dir():
-        extra = [p.name for p in path.parent.glob("*.py")] if siblings else []
-        return sorted({path.name, *extra})[:_MAX_FILES]
-    names = []
-    for folder, dirs, files in os.walk(path):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        names += [os.path.relpath(os.path.join(folder, f), path) for f in files]
-        if len(names) >= _MAX_FILES:
-            break
-    return sorted(names)[:_MAX_FILES]
+    """The submission's files, relative to it: what a path in a message may end with. Walked
+    like the sandbox reads it (staging.scan: no link followed, no recursion: a student's tree
+    may be 1500 folders deep)."""
+    try:
+        tree = staging.scan(submission, siblings=siblings)
+    except staging.StagingError:
+        return []
+    return sorted("/".join(parts) for parts, _ in tree.files)[:_MAX_FILES]
 
 
 def relative_paths(names):

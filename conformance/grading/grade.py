@@ -118,6 +118,7 @@ class GradeReport:
     refusals_dropped: int = 0
     # every check of every case run: (hidden, case id, behaviour) -> (ok, hints)
     verdicts: dict = field(default_factory=dict)
+    isolation: dict = field(default_factory=dict)  # Isolation.to_dict(): the layers in effect
 
     @property
     def score(self):
@@ -226,6 +227,7 @@ def grade(submission, rubric=None, *, oracle=None, seed=None, timeout=None, memo
                  memory_mb=memory_mb or rubric.memory_mb, entry=rubric.entry, names=names,
                  max_result_bytes=64 << 20, copy_siblings=copy_siblings) as box:
         load = box.start()
+        report.isolation = load.isolation.to_dict()
         # every report names the student's files as the student knows them (cnn.py)
         report.submission = display.submission_name(submission, load.report)
         shown = display.relative_paths(display.file_names(submission, copy_siblings))

@@ -1,6 +1,6 @@
 """The sandbox's processes: draining a child's output, finding every process it started
 (through /proc, including those that called setsid or double-forked) and killing them all.
-Linux only; used by sandbox.py."""
+Linux only; used by channel.py."""
 
 from __future__ import annotations
 
@@ -129,6 +129,29 @@ def real_uid(pid):
                     return int(line.split()[1])
     except (OSError, ValueError, IndexError):
         return None
+    return None
+
+
+def descendant_with_nspid(root_pid, ns_pid) -> int | None:
+    """The host pid of the descendant of `root_pid` whose pid in its own (innermost) PID
+    namespace is `ns_pid`: the grading child inside bwrap, seen from here."""
+    table = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            info = proc_stat(int(name))
+            if info is not None:
+                table.setdefault(info.ppid, []).append(info.pid)
+    todo = list(table.get(root_pid, []))
+    while todo:
+        pid = todo.pop()
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                nspids = next((line.split()[1:] for line in f if line.startswith("NSpid:")), [])
+        except OSError:
+            continue
+        if len(nspids) > 1 and nspids[-1] == str(ns_pid):
+            return pid
+        todo += table.get(pid, [])
     return None
 
 

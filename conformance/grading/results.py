@@ -47,11 +47,17 @@ def overview(report):
     return lines
 
 
+def isolation_line(report):
+    """Which layers kept the submission in, in one line (docs/isolation.md)."""
+    return "isolation: " + report.isolation.get("summary", "unknown")
+
+
 def text(report):
     lines = [f"scratch-cnn grade: {_one_line(report.submission)}",
              f"score {_points(report.score)} / {_points(report.max_score)}",
              f"oracle {report.oracle}; visible seed {report.visible_seed}; "
-             f"{report.hidden_inputs}; {report.calls} calls in {report.wall_time:.1f} s", ""]
+             f"{report.hidden_inputs}; {report.calls} calls in {report.wall_time:.1f} s",
+             isolation_line(report), ""]
     lines += overview(report)
     if lines[-1] != "":
         lines.append("")
@@ -88,7 +94,8 @@ def gradescope(report):
     return strict_json.dumps({
         "score": round(sum(round(t.score, 2) for t in report.tests), 2),
         "execution_time": round(report.wall_time, 2),
-        "output": "\n".join(overview(report)) or "Your submission loaded without problems.",
+        "output": "\n".join((overview(report) or ["Your submission loaded without problems."])
+                           + [isolation_line(report)]),
         "tests": [{
             "name": t.name,
             "score": round(t.score, 2),
@@ -114,8 +121,9 @@ def prairielearn(report):
         "gradable": True,
         "score": round(report.score / max_score, 4) if max_score else 1.0,
         "message": f"{_points(report.score)} / {_points(max_score)} points",
-        "output": visible("\n".join(overview(report)))
-        or "Your submission loaded without problems.",
+        "output": visible("\n".join((overview(report)
+                                      or ["Your submission loaded without problems."])
+                                     + [isolation_line(report)])),
         "tests": [{
             "name": t.name,
             "points": round(t.score, 2),
@@ -135,6 +143,7 @@ def rich_json(report):
         "max_score": report.max_score, "oracle": report.oracle, "rubric": report.rubric.source,
         "visible_seed": report.visible_seed, "hidden_inputs": report.hidden_inputs,
         "wall_time": report.wall_time, "calls": report.calls,
+        "isolation": report.isolation,
         "load_messages": [visible(m) for m in report.load_messages],
         "graded_from": {name: visible(where) for name, where in report.graded_from.items()},
         "refused": [visible(m) for m in report.refused],
@@ -188,7 +197,7 @@ def html_page(report):
     components = [{"name": name, "score": s, "max_score": m, "ok": abs(s - m) < 1e-9}
                   for name, (s, m) in report.components().items()]
     return pages.render("grade_report.html.j2", report=report, components=components,
-                        overview=overview(report))
+                        overview=overview(report), isolation=isolation_line(report))
 
 
 RENDER = {"gradescope": gradescope, "prairielearn": prairielearn, "json": rich_json,

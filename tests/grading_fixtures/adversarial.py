@@ -113,9 +113,9 @@ def _request_id():
     """The id of the request being served, found by walking up into the harness's frames."""
     frame = sys._getframe()
     while frame is not None:
-        header = frame.f_locals.get("header")
-        if isinstance(header, dict) and header.get("kind") == "call":
-            return header["id"]
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, dict) and value.get("kind") == "call":
+                return value["id"]
         frame = frame.f_back
     return 1
 
@@ -133,7 +133,8 @@ def forge_pickled_array():
     np.save(buf, np.array([print], dtype=object), allow_pickle=True)
     blob = buf.getvalue()
     _forge({"kind": "result", "id": _request_id(), "status": "ok", "scalars": {},
-            "mutated": [], "refused": [], "arrays": [{"name": "out", "nbytes": len(blob)}]},
+            "refused": [], "arrays": [{"name": "out", "group": "outputs",
+                                                 "nbytes": len(blob)}]},
            blob)
 
 
@@ -145,13 +146,15 @@ def forge_lying_npy_header():
         buf, {"descr": "<f8", "fortran_order": False, "shape": (10**10,)})
     blob = buf.getvalue() + bytes(8)
     _forge({"kind": "result", "id": _request_id(), "status": "ok", "scalars": {},
-            "mutated": [], "refused": [], "arrays": [{"name": "out", "nbytes": len(blob)}]},
+            "refused": [], "arrays": [{"name": "out", "group": "outputs",
+                                                 "nbytes": len(blob)}]},
            blob)
 
 
 def forge_huge_array():
     _forge({"kind": "result", "id": _request_id(), "status": "ok", "scalars": {},
-            "arrays": [{"name": "out", "nbytes": 10**12}]})
+            "refused": [],
+            "arrays": [{"name": "out", "group": "outputs", "nbytes": 10**12}]})
 
 
 def forge_garbage():

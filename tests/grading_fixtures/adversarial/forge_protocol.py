@@ -23,9 +23,9 @@ CALLS = [0]
 def request_id():
     frame = sys._getframe()
     while frame is not None:
-        header = frame.f_locals.get("header")
-        if isinstance(header, dict) and header.get("kind") == "call":
-            return header["id"]
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, dict) and value.get("kind") == "call":
+                return value["id"]
         frame = frame.f_back
     raise LookupError("no request in any frame")
 
@@ -58,7 +58,8 @@ def frame(header, arrays=None):
         buf = io.BytesIO()
         np.save(buf, arr)
         blobs.append((name, buf.getvalue()))
-    header = dict(header, arrays=[{"name": n, "nbytes": len(b)} for n, b in blobs])
+    header = dict(header, arrays=[{"name": n, "group": "outputs", "nbytes": len(b)}
+                                  for n, b in blobs])
     data = json.dumps(header).encode()
     return struct.pack(">I", len(data)) + data + b"".join(b for _, b in blobs)
 
@@ -71,15 +72,14 @@ class Relu(honest_cnn.Relu):
             pass
         elif STRATEGY == "early_answer" and CALLS[0] == LAST_CALL:  # the harness's answer next
             out = np.where(self.mask, 0.0, self.x_seen)
-            # a complete answer, as the harness would send it: the outputs, and the inputs
-            # as they are after the call
+            # a complete answer, as the harness would send it (the grader reads the inputs
+            # back itself)
             os.write(RESULT_FD, frame({"kind": "result", "id": request_id(), "status": "ok",
                                        "scalars": {}, "refused": []},
-                                      {"out": out, "dx": dx, "dx_again": dx,
-                                       "input:x": self.x_seen, "input:dout": dout}))
+                                      {"out": out, "dx": dx, "dx_again": dx}))
         elif STRATEGY == "answer_next_request":
             os.write(RESULT_FD, frame({"kind": "result", "id": request_id() + 1,
-                                       "status": "ok", "scalars": {}},
+                                       "status": "ok", "scalars": {}, "refused": []},
                                       {"out": np.zeros(3), "dx": np.zeros(3)}))
         elif STRATEGY == "garbage":  # into every pipe it can write to, found without argv
             for fd in writable_pipes():
