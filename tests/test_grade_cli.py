@@ -109,6 +109,28 @@ def test_grade_batch_writes_reports_and_csv_and_resumes(tmp_path, seed_notes):
     assert os.path.getmtime(reports / "bob" / "results.json") != stamp
 
 
+def test_html_reports_come_with_the_results_in_one_grading(tmp_path):
+    """`grade --html` writes the page beside -o's results; `grade-batch --html` gives each
+    student one, and a batch graded without it makes them on the next run."""
+    example = Path(__file__).resolve().parents[1] / "conformance/examples/submission/cnn.py"
+    out, page = tmp_path / "results.json", tmp_path / "report.html"
+    assert main(["grade", str(example), "-o", str(out), "--html", str(page), "-q",
+                 "--seed", "2"]) == 0
+    assert json.loads(out.read_text())["score"] == 100
+    assert "<html" in page.read_text() and "score 100 / 100" in page.read_text()
+    cls, reports = tmp_path / "class", tmp_path / "reports"
+    cls.mkdir()
+    shutil.copy(example, cls / "alice.py")
+    (cls / "bob.py").write_text("def im2col(*args):\n    return None\n")
+    argv = ["grade-batch", str(cls), "--csv", str(tmp_path / "g.csv"), "--out", str(reports),
+            "--seed", "4", "-q"]
+    assert main(argv) == 0
+    assert not (reports / "bob" / "report.html").exists()
+    assert main([*argv, "--html"]) == 0
+    assert "im2col" in (reports / "bob" / "report.html").read_text()
+    assert (reports / "alice" / "report.html").is_file()
+
+
 def test_gradescope_bundle_grades_a_submission_like_gradescope(tmp_path):
     bundle = tmp_path / "autograder.zip"
     assert main(["gradescope-bundle", "-o", str(bundle)]) == 0

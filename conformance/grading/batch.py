@@ -32,6 +32,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from .. import pages
 from ..files import write_text_atomic
 from ..untrusted import visible
 from . import similarity, staging
@@ -57,6 +58,9 @@ def configure(parser):
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--memory", type=int, default=None, metavar="MB")
     parser.add_argument("--force", action="store_true", help="grade again even if up to date")
+    parser.add_argument("--html", action="store_true",
+                        help="also write each student's report as OUT/STUDENT/report.html, a "
+                             "standalone page to hand back (needs jinja2)")
     parser.add_argument("-q", "--quiet", action="store_true",
                         help="no progress on stderr (the summary line still goes to stdout)")
     similarity.add_options(parser)
@@ -140,6 +144,8 @@ def _grade_one(path, out_dir, args, limit):
     # --no-siblings: the files beside a single-file submission are other students'
     command = [*GRADE_COMMAND, str(path), "--no-siblings",
                "-o", str(out_dir / "results.json"), "--format", "json"]
+    if args.html:
+        command += ["--html", str(out_dir / "report.html")]
     for flag, value in (("--rubric", args.rubric), ("--oracle", args.oracle),
                         ("--seed", args.seed), ("--timeout", args.timeout),
                         ("--memory", args.memory)):
@@ -232,7 +238,7 @@ def _error(message):
     return 2
 
 
-def _prepare(student, out, force):
+def _prepare(student, out, force, html=False):
     """(path, fingerprint) to grade, or None when the row is already known (skipped, two
     submissions, unreadable, too large, or graded and unchanged)."""
     if student.row.get("skipped") and not student.paths:
@@ -259,7 +265,9 @@ def _prepare(student, out, force):
     if not force:
         try:
             meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            if meta.get("fingerprint") == digest and meta.get("status") == "graded":
+            html_missing = html and not (out / student.folder_name / "report.html").is_file()
+            if meta.get("fingerprint") == digest and meta.get("status") == "graded" \
+                    and not html_missing:
                 student.row = meta
                 return None
         except (OSError, ValueError):
@@ -276,6 +284,11 @@ def run(args):
         rubric = load(args.rubric)
     except RubricError as exc:
         return _error(str(exc))
+    if args.html:
+        try:
+            pages.require_jinja()
+        except pages.MissingJinja as exc:  # before grading anyone, not after
+            return _error(str(exc))
     out = Path(args.out)
     try:  # before grading anyone: reports and the CSV must have somewhere to go
         check_folder(out)
@@ -292,7 +305,7 @@ def run(args):
     todo = []
     for student in students.values():
         try:
-            job = _prepare(student, out, args.force)
+            job = _prepare(student, out, args.force, args.html)
         except Exception as exc:  # noqa: BLE001 - one student's oddity costs one row
             student.row, job = {"status": "error", "error": one_line(f"not graded: {exc}")}, None
         if job:

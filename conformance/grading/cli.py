@@ -18,6 +18,8 @@ def configure(parser):
     parser.add_argument("--format", choices=results.FORMATS, default=None,
                         help="format of -o: gradescope (default), prairielearn, json, junit, "
                              "text or html")
+    parser.add_argument("--html", metavar="FILE",
+                        help="also write the report as a standalone HTML page (needs jinja2)")
     parser.add_argument("--rubric", metavar="FILE.toml", help="points, grid, hidden tests, "
                         "accepted book differences, aliases (default: the book's contract)")
     parser.add_argument("--oracle", choices=("reference", "torch"), default=None,
@@ -49,7 +51,7 @@ def run(args):
         return fail(f"{args.submission}: no such file or folder")
     if args.format and not args.output:
         return fail("--format applies to -o FILE; give -o as well")
-    if args.format == "html":
+    if args.format == "html" or args.html:
         try:
             pages.require_jinja()
         except pages.MissingJinja as exc:  # before grading, not after it
@@ -61,9 +63,11 @@ def run(args):
         rubric = load(args.rubric)
     except RubricError as exc:
         return fail(str(exc))
-    if args.output:  # before grading: a bad output path costs nothing, a stale file is gone
+    outputs = [(path, fmt) for path, fmt in ((args.output, args.format or "gradescope"),
+                                             (args.html, "html")) if path]
+    for path, fmt in outputs:  # before grading: a bad path costs nothing, a stale file is gone
         try:
-            output_path.prepare(args.output, args.format or "gradescope")
+            output_path.prepare(path, fmt)
         except output_path.OutputPathError as exc:
             return fail(str(exc))
 
@@ -79,14 +83,14 @@ def run(args):
     except (SandboxError, RuntimeError, ValueError) as exc:
         return fail(str(exc))
     report.submission = visible(report.submission, newlines=False)  # a name not in UTF-8
-    if args.output:
+    for path, fmt in outputs:
         try:
-            results.write(report, args.output, args.format or "gradescope")
+            results.write(report, path, fmt)
         except OSError as exc:
-            return fail(f"cannot write {args.output} ({exc.strerror or exc})")
+            return fail(f"cannot write {path} ({exc.strerror or exc})")
     if not args.quiet:
         # student text is data: no control character reaches the terminal
         print(visible(results.text(report)))
-        if args.output:
-            print(visible(f"results written to {args.output}"))
+        for path, _ in outputs:
+            print(visible(f"results written to {path}"))
     return 0
