@@ -244,3 +244,24 @@ def test_an_earlier_assignment_is_not_overwritten_without_force(tmp_path, capsys
     assert main(["assignment", "--components", "Relu", "-o", str(dist)]) == 2
     assert "use --force" in capsys.readouterr().err
     assert (dist / "cnn.ipynb").read_text() == "my edits"
+
+
+def test_each_assignment_gets_its_own_secret(tmp_path):
+    """The rubric holds a fresh secret: hidden inputs are secret from the start, re-grades
+    use the same ones, and another assignment (or a rotated secret) draws other ones."""
+    from conformance.grading.rubric import load
+
+    _, starter, rubric = write_assignment(tmp_path / "a", "im2col", "py", hidden=True)
+    _, _, other = write_assignment(tmp_path / "b", "im2col", "py", hidden=True)
+    assert load(rubric).secret != load(other).secret
+    assert load(rubric).hidden_seed() != load(other).hidden_seed()
+
+    def hidden_inputs(rubric_path, name):
+        out = tmp_path / name
+        assert main(["grade", str(starter), "--rubric", str(rubric_path), "-o", str(out),
+                     "--format", "json", "-q"]) == 0
+        return json.loads(out.read_text())["hidden_inputs"]
+
+    first = hidden_inputs(rubric, "1.json")
+    assert "NOT secret" not in first and "rubric's secret" in first
+    assert hidden_inputs(rubric, "2.json") == first != hidden_inputs(other, "3.json")

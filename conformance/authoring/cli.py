@@ -3,6 +3,7 @@ starter (a notebook or a .py file), its rubric (points for those components only
 Gradescope autograder built from that rubric by `scratch-cnn gradescope-bundle`."""
 
 import argparse
+import secrets
 import sys
 from pathlib import Path
 
@@ -48,7 +49,8 @@ def run(args):
     filename = f"{args.name}.{args.format}"
     # the book's order, whatever the order asked in
     rubric = Rubric(points={c: DEFAULT_POINTS.get(c, 10) for c in starter.supported()
-                            if c in components})
+                            if c in components},
+                    secret=secrets.token_urlsafe(24))  # fresh per assignment: see the rubric
     files = {"starter": out / filename, "rubric": out / "rubric.toml",
              "bundle": out / "autograder.zip"}
     existing = [str(p) for p in files.values() if p.exists()]
