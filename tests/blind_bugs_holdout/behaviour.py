@@ -169,11 +169,13 @@ OUTPUTS = {
 }
 
 
-def observe(impl, seed=0):
-    """{"component/output": array, or "raised <Error>" where the component's run stopped}."""
+def observe(impl, seed=0, runs=None):
+    """{"component/output": array, or "raised <Error>" where the component's run stopped}.
+
+    runs: {component: outputs generator}, OUTPUTS unless given (another set adds cases)."""
     seen = {}
     saved = np.random.get_state()
-    for number, (component, outputs) in enumerate(OUTPUTS.items()):
+    for number, (component, outputs) in enumerate((runs or OUTPUTS).items()):
         rng = np.random.default_rng([seed, number])
         try:
             with np.errstate(all="ignore"), warnings.catch_warnings():
