@@ -230,6 +230,36 @@ def test_the_reference_and_every_copy_of_it_are_out_of_reach(place):
     assert "no copy of the reference found" in feedback(results)
 
 
+def test_forbidden_packages_are_hidden_wherever_they_are_installed(place):
+    """torch and the rest, hook switched off, imported from every package folder the sandbox
+    shows, not only the grader's own (a venv made from pyenv's Python does not list the base
+    installation's site-packages, where torch may be)."""
+    forbidden = ["torch", "scipy.signal", "jax", "scratch_cnn", "conformance"]
+    proc, results = place.grade(place.submission("import_forbidden", forbidden=forbidden),
+                                timeout=30.0)
+    assert proc.returncode == 0, proc.stderr
+    assert "package folders; imported: none" in feedback(results), feedback(results)
+
+
+def test_every_installed_copy_of_a_forbidden_package_is_found(tmp_path):
+    """The search behind the test above, where the copies are known: a package, a submodule
+    and a module file, in site-packages and dist-packages folders under a prefix."""
+    from conformance.grading import launcher
+
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    dist = tmp_path / "local" / "lib" / "python3.11" / "dist-packages"
+    for path in (site / "torch" / "__init__.py", site / "scipy" / "signal" / "__init__.py",
+                 dist / "jax.py"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("")
+    folders = launcher.package_dirs([tmp_path])
+    assert set(folders) == {str(site), str(dist)}
+    found = set()
+    for name in ("torch", "scipy.signal", "jax", "keras"):
+        found |= launcher.installed_copies(name, folders)
+    assert found == {str(site / "torch"), str(site / "scipy" / "signal"), str(dist / "jax.py")}
+
+
 def test_the_grading_secret_is_out_of_reach(place):
     """Not in its environment, not in any process's /proc/<pid>/environ it can open: so not in
     the feedback either."""
@@ -321,8 +351,10 @@ def test_nothing_of_a_submission_outlives_its_grader(place):
 def test_one_students_bytes_cost_that_students_row_alone(place):
     """A lone surrogate and escape sequences in an exception message, a name that is not
     UTF-8, a link to /proc/self/pagemap, an unreadable file, 1500 nested folders, a 1.5 GB
-    file, two submissions for one student, files that are not submissions: every row is
-    written with a clear reason, and no control character reaches the terminal."""
+    file, two submissions for one student, files that are not submissions, a name that a
+    spreadsheet would run as a formula, hidden entries: every row is written with a clear
+    reason, no control character reaches the terminal, no formula reaches the CSV, and what is
+    left out is named."""
     classroom = _classroom(place, alice=("honest", {}), oscar=("odd_text", {}),
                            ulrich=("honest", {}))
     (classroom / "ulrich" / "secret.dat").write_text("unreadable")
@@ -337,6 +369,9 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
     (classroom / "bob.ipynb").write_text("{}")
     for name in ("carol.zip", "dave.PY", "notes.txt"):
         (classroom / name).write_text("not a submission")
+    shutil.copy(HONEST, classroom / '=HYPERLINK("http-x","click").py')
+    shutil.copy(HONEST, classroom / ".py")
+    (classroom / ".DS_Store").write_text("finder")
     unprivileged.give_to_user(classroom)
     proc, rows = place.batch(classroom)
     printed = proc.stdout + proc.stderr
@@ -355,7 +390,10 @@ def test_one_students_bytes_cost_that_students_row_alone(place):
         assert rows[name]["status"] == "skipped", rows[name]
     assert "rename it to dave.py" in rows["dave"]["error"]
     assert all(row["isolation"] for row in rows.values() if row["status"] == "graded")
-    assert b"5/11 submissions graded, 5 skipped" in printed and b"1 failed: huge" in printed
+    assert rows['\'=HYPERLINK("http-x","click")']["status"] == "graded"  # shown as text
+    assert not any(name.startswith(("=", "+", "-", "@")) for name in rows)
+    assert b"6/12 submissions graded, 5 skipped" in printed and b"1 failed: huge" in printed
+    assert b"left out (a name starting with . or _): .DS_Store, .py" in printed
     report = json.loads((place.out / "reports" / "oscar" / "results.json").read_text())
     assert "score 100 / 100" in json.dumps(report)  # the student's text, kept as data
 

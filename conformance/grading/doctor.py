@@ -18,10 +18,32 @@ from ..untrusted import visible
 from . import isolation
 
 PROBE = '''
-import os, socket
+import glob, os, socket, sys
 
-def probe(marker):
-    out = {"uid": os.getuid(), "pid": os.getpid(), "sees_host_file": os.path.exists(marker)}
+def importable(names):
+    """Forbidden packages installed in a package folder it sees and not replaced by the
+    grader's refusing stub."""
+    prefixes = {"/usr", "/usr/local", sys.prefix, sys.base_prefix, sys.exec_prefix}
+    folders = {f for p in prefixes for pattern in ("lib/python3*/*-packages",
+                                                   "lib/python3/dist-packages")
+               for f in glob.glob(os.path.join(p, pattern))}
+    found = []
+    for folder in sorted(folders):
+        for name in names:
+            base = os.path.join(folder, *name.split("."))
+            for path in (os.path.join(base, "__init__.py"), base + ".py"):
+                try:
+                    with open(path) as f:
+                        start = f.read(200)
+                except OSError:
+                    continue
+                if "is hidden while grading" not in start:
+                    found.append(name + " in " + folder)
+    return found
+
+def probe(marker, forbidden):
+    out = {"uid": os.getuid(), "pid": os.getpid(), "sees_host_file": os.path.exists(marker),
+           "forbidden": "; ".join(importable(forbidden))}
     try:
         pid = os.fork()
         if pid == 0:
@@ -39,7 +61,7 @@ def probe(marker):
 '''
 DRIVER = '''
 def probe(ns, params, arrays):
-    return ns.probe(params["marker"])
+    return ns.probe(params["marker"], params["forbidden"])
 '''
 
 
@@ -103,7 +125,8 @@ def trial(machine) -> list:
         try:
             with Sandbox(folder / "probe.py", folder / "drivers.py", timeout=10, guards=False,
                          copy_siblings=False, tmp_dir=folder) as box:
-                result = box.call("probe", {"marker": str(marker)})
+                result = box.call("probe", {"marker": str(marker),
+                                            "forbidden": list(box.forbidden_modules)})
                 started_pid = box.pid
         except (SandboxError, OSError, ValueError) as exc:
             return [(False, "a trial sandbox", f"could not start: {exc}")]
@@ -118,6 +141,10 @@ def trial(machine) -> list:
              "visible" if seen["sees_host_file"] else "out of sight"),
             (seen["new_process"].startswith("refused"), "a new process", seen["new_process"]),
             (seen["network"].startswith("unreachable"), "the network", seen["network"]),
+            (not seen["forbidden"], "forbidden packages (torch, scipy.signal, the reference...)",
+             "hidden in every package folder it sees" if not seen["forbidden"] else
+             "importable: " + seen["forbidden"] + " (a bug in scratch-cnn: please "
+             "report it)"),
         ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

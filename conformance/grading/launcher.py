@@ -157,13 +157,45 @@ def module_dirs(name: str) -> set:
     return {os.path.realpath(p) for p in places if p and os.path.exists(p)}
 
 
+# Where Python packages are installed, below a prefix the sandbox shows (/usr, the virtual
+# environment, the base installation it was made from): a submission can put any of these on
+# sys.path itself, so every one is searched, not only the folders on the grader's path (a venv
+# made from pyenv's Python does not list the base installation's site-packages, which may hold
+# torch).
+PACKAGE_DIR_PATTERNS = ("lib/python3*/site-packages", "lib/python3*/dist-packages",
+                        "lib/python3/dist-packages", "local/lib/python3*/site-packages",
+                        "local/lib/python3*/dist-packages", "lib64/python3*/site-packages")
+
+
+def package_dirs(prefixes) -> list:
+    """Every folder of installed packages below `prefixes`, real paths, each once."""
+    found = []
+    for prefix in prefixes:
+        for pattern in PACKAGE_DIR_PATTERNS:
+            found += [os.path.realpath(p) for p in Path(prefix).glob(pattern) if p.is_dir()]
+    return list(dict.fromkeys(found))
+
+
+def installed_copies(name, folders) -> set:
+    """Paths of module `name` (dotted: a submodule) installed in `folders`: a package folder
+    or a module file, found without importing anything."""
+    parts = name.split(".")
+    found = set()
+    for folder in folders:
+        base = os.path.join(folder, *parts)
+        found |= {os.path.realpath(p) for p in (base, base + ".py") if os.path.exists(p)}
+    return found
+
+
 def forbidden_paths(modules, extra, tmp_dir) -> list:
-    """Paths the child must not read: the forbidden packages and, in a source checkout, the
-    whole checkout except the interpreter's environment and the temporary folder (its tests and
-    .git hold the reference too)."""
+    """Paths the child must not read: the forbidden packages, wherever they are installed in
+    what the sandbox shows, and, in a source checkout, the whole checkout except the
+    interpreter's environment and the temporary folder (its tests and .git hold the reference
+    too)."""
     paths = {os.path.realpath(HERE.parent)}
+    installed = package_dirs(["/usr", *interpreter_paths()])
     for name in modules:
-        paths |= module_dirs(name)
+        paths |= module_dirs(name) | installed_copies(name, installed)
     checkout = HERE.parent.parent
     if (checkout / "pyproject.toml").is_file():
         keep = [os.path.realpath(p) for p in (sys.prefix, sys.exec_prefix, tmp_dir)]

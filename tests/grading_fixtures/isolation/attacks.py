@@ -134,6 +134,36 @@ def steal_reference():
     raise LookupError("no copy of the reference found (" + "; ".join(failures[:5]) + ")")
 
 
+def import_forbidden_anywhere():
+    """Every folder of installed packages the sandbox shows (the base installation a venv was
+    made from, /usr's dist-packages), each put on sys.path in turn, and every forbidden
+    package tried from it: raises with what imported, so that it shows in the feedback."""
+    import glob
+    import importlib
+
+    disable_guards()
+    prefixes = {"/usr", "/usr/local", sys.prefix, sys.base_prefix, sys.exec_prefix}
+    folders = sorted({f for prefix in prefixes
+                      for pattern in ("lib/python3*/*-packages", "lib/python3/dist-packages")
+                      for f in glob.glob(os.path.join(prefix, pattern))})
+    imported = []
+    for folder in folders:
+        for name in CONFIG["forbidden"]:
+            saved = sys.path[:]
+            sys.path[:] = [folder, *saved]
+            for loaded in [m for m in sys.modules if m.split(".")[0] == name.split(".")[0]]:
+                del sys.modules[loaded]
+            try:
+                importlib.import_module(name)
+                imported.append(f"{name} from {folder}")
+            except BaseException:  # noqa: BLE001 - hidden, absent or broken: not imported
+                pass
+            finally:
+                sys.path[:] = saved
+    raise LookupError(f"searched {len(folders)} package folders; imported: "
+                      + ("; ".join(imported) or "none"))
+
+
 def steal_secret():
     """The grading secret from any process's environment, printed and raised (so that it
     would show in the visible feedback) if found."""
@@ -388,6 +418,8 @@ class Relu(honest_cnn.Relu):
             return stolen.forward(x)
         elif STRATEGY == "steal_secret":
             steal_secret()
+        elif STRATEGY == "import_forbidden":
+            import_forbidden_anywhere()
         elif STRATEGY == "mutate_and_hide":
             pristine = x.copy()
             self.mask = x <= 0
