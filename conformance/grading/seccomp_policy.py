@@ -56,6 +56,11 @@ DENIED = {
 ENOSYS_CALLS = ("clone3",)
 EXEC_CALLS = ("execve", "execveat")
 PERSONALITY_QUERY = 0xFFFFFFFF  # personality() may only be read, not changed
+# Sockets of the local kind only: the network namespace empties IP, but not every family is
+# namespaced (AF_VSOCK reaches the virtual machine's host whatever the namespace), and a layer
+# needs none. Any other family fails with EAFNOSUPPORT, as on a kernel without it.
+SOCKET_CALLS = ("socket", "socketpair")
+LOCAL_SOCKETS = 1  # AF_UNIX
 
 
 def unavailable_reason() -> str | None:
@@ -97,6 +102,8 @@ def sandbox_program() -> bytes:
     rules = [(eperm, name, ()) for names in DENIED.values() for name in names]
     rules += [(sc.ERRNO(errno.ENOSYS), name, ()) for name in ENOSYS_CALLS]
     rules.append((eperm, "personality", (sc.Arg(0, sc.NE, PERSONALITY_QUERY),)))
+    rules += [(sc.ERRNO(errno.EAFNOSUPPORT), name, (sc.Arg(0, sc.NE, LOCAL_SOCKETS),))
+              for name in SOCKET_CALLS]
     return _compile(rules)
 
 

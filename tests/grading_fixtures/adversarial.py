@@ -204,3 +204,13 @@ def environment():
 
 def identity():
     return {"uid": os.getuid(), "pid": os.getpid()}
+
+
+def socket_errno(family):
+    """0 when a socket of `family` can be made, else the errno (the hook must be off)."""
+    import socket
+    try:
+        socket.socket(int(family), socket.SOCK_STREAM).close()
+        return 0
+    except OSError as exc:
+        return exc.errno
