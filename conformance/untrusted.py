@@ -8,13 +8,17 @@ reaches a terminal, a text file, HTML or XML, every character that acts instead 
 (control and format characters, line and paragraph separators, surrogates, unassigned code
 points) is replaced by its visible escape, as Python writes it: `\\x1b`, `\\u202e`, `\\ud800`.
 Newlines and tabs stay, unless the text must fit on one line.
+
+In a CSV file a spreadsheet opens, a cell that starts with `=`, `+`, `-` or `@` is a formula
+(`=HYPERLINK(...)` in a student's file name runs when the TA opens grades.csv): such a cell
+gets a leading apostrophe, which spreadsheets show as text (OWASP's advice on CSV injection).
 """
 
 from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["visible", "indent_lines"]
+__all__ = ["visible", "indent_lines", "spreadsheet_cell"]
 
 # Cc control, Cf format (bidi overrides, zero-width), Cs surrogate, Zl/Zp line and paragraph
 # separators, Cn unassigned: none of them is a glyph a reader can see.
@@ -29,6 +33,15 @@ def visible(text: object, *, newlines: bool = True) -> str:
     if _harmless(text, newlines):
         return text
     return "".join(_shown(ch, newlines) for ch in text)
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(text: object) -> str:
+    """`text` on one line, visible, and never read as a formula by a spreadsheet."""
+    shown = visible(text, newlines=False)
+    return "'" + shown if shown.startswith(_FORMULA_STARTS) else shown
 
 
 def indent_lines(text: str, prefix: str) -> str:

@@ -140,3 +140,13 @@ def test_junit_is_well_formed_and_holds_the_escaped_message(nasty_report):
     root = ET.fromstring(document)
     failures = [f.text for f in root.iter("failure")]
     assert any("\\x1b[2A\\x1b[2K\\rscore 100 / 100" in text for text in failures)
+
+
+@pytest.mark.parametrize(("raw", "cell"), [
+    ('=HYPERLINK("http://x","click")', '\'=HYPERLINK("http://x","click")'),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"), ("-rf", "'-rf"), ("@SUM(1)", "'@SUM(1)"),
+    ("\tTAB", "'\tTAB"), ("alice", "alice"), ("bob = 2", "bob = 2"), ("a\nb", "a\\nb")])
+def test_spreadsheet_cells_are_never_formulas(raw, cell):
+    from conformance.untrusted import spreadsheet_cell
+
+    assert spreadsheet_cell(raw) == cell

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from .. import pages
 from ..files import write_text_atomic
-from ..untrusted import visible
+from ..untrusted import spreadsheet_cell, visible
 from . import similarity, staging
 from .output_path import OutputPathError, check_folder
 from .processes import proc_stat
@@ -91,13 +91,19 @@ class Student:
         return "".join(c if c.isalnum() or c in "-_." else "_" for c in self.name) + "-" + digest
 
 
-def find_submissions(folder, out, csv_path) -> dict:
-    """{key: Student} for every entry of the class folder (links are never followed)."""
+def find_submissions(folder, out, csv_path) -> tuple:
+    """({key: Student} for every entry of the class folder (links are never followed), [names
+    left out]): entries whose names start with . or _ (.DS_Store, __MACOSX, .git, and a file
+    named .py) are not students, but they are named on the summary line, never dropped
+    silently."""
     skip = {os.path.realpath(out), os.path.realpath(csv_path)}
-    students = {}
+    students, left_out = {}, []
     with os.scandir(folder) as entries:
         for entry in sorted(entries, key=lambda e: os.fsencode(e.name)):
-            if entry.name.startswith((".", "_")) or os.path.realpath(entry.path) in skip:
+            if os.path.realpath(entry.path) in skip:
+                continue
+            if entry.name.startswith((".", "_")):
+                left_out.append(one_line(entry.name))
                 continue
             kind = _kind(entry)
             stem, suffix = (entry.name, "") if kind == "dir" else os.path.splitext(entry.name)
@@ -116,7 +122,7 @@ def find_submissions(folder, out, csv_path) -> dict:
                 student.row.setdefault("skipped", []).append(reason)
             else:
                 student.paths.append(Path(entry.path))
-    return students
+    return students, left_out
 
 
 def _kind(entry) -> str:
@@ -296,7 +302,7 @@ def run(args):
     except OutputPathError as exc:
         return _error(str(exc))
     try:
-        students = find_submissions(args.folder, out, args.csv)
+        students, left_out = find_submissions(args.folder, out, args.csv)
     except OSError as exc:
         return _error(f"cannot list {args.folder} ({exc.strerror})")
     if not students:
@@ -341,8 +347,8 @@ def run(args):
         write_text_atomic(Path(args.csv).resolve(), _csv(students, components))
     except OSError as exc:
         return _error(f"cannot write {args.csv} ({exc.strerror})")
-    print(one_line(count_line(students)) + one_line(f"; summary in {args.csv}, reports in "
-                                                     f"{out}/"))
+    print(one_line(count_line(students, left_out))
+          + one_line(f"; summary in {args.csv}, reports in {out}/"))
     if args.similarity:
         graded = [s.paths[0] for s in students.values()
                   if s.row.get("status") == "graded" and s.paths]
@@ -350,8 +356,9 @@ def run(args):
     return 0
 
 
-def count_line(students) -> str:
-    """'2/4 submissions graded, 1 skipped: bob (two submissions ...), 1 failed: eve (...)'."""
+def count_line(students, left_out=()) -> str:
+    """'2/4 submissions graded, 1 skipped: bob (two submissions ...), 1 failed: eve (...),
+    left out (a name starting with . or _): .DS_Store'."""
     rows = {s.name: s.row for s in students.values()}
     graded = sum(r.get("status") == "graded" for r in rows.values())
     parts = [f"{graded}/{len(rows)} submissions graded"]
@@ -360,6 +367,8 @@ def count_line(students) -> str:
                  if r.get("status") == status]
         if names:
             parts.append(f"{len(names)} {word}: " + "; ".join(names))
+    if left_out:
+        parts.append("left out (a name starting with . or _): " + ", ".join(left_out))
     return ", ".join(parts)
 
 
@@ -371,11 +380,12 @@ def _csv(students, components):
     for student in sorted(students.values(), key=lambda s: s.name):
         r = student.row
         parts = r.get("components", {}) if isinstance(r.get("components"), dict) else {}
-        writer.writerow([student.name, r.get("status"), r.get("score", ""),
+        writer.writerow([spreadsheet_cell(student.name), r.get("status"), r.get("score", ""),
                          r.get("max_score", ""),
                          *(_component_score(parts.get(c)) for c in components),
-                         one_line(str(r.get("isolation", ""))),
-                         one_line("; ".join(str(r[k]) for k in ("error", "note") if r.get(k)))])
+                         spreadsheet_cell(r.get("isolation", "")),
+                         spreadsheet_cell("; ".join(str(r[k]) for k in ("error", "note")
+                                                    if r.get(k)))])
     return buffer.getvalue()
 
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 from ..files import write_text_atomic
 from ..loader import SubmissionError, code_units
+from ..untrusted import spreadsheet_cell
 
 K = 16  # tokens per k-gram: shorter matches are noise (one line of a common idiom)
 W = 12  # the winnowing window
@@ -339,9 +340,10 @@ def csv_text(pairs):
     writer.writerow(["student_a", "student_b", "percent_a", "percent_b", "matched_tokens_a",
                      "matched_tokens_b", "regions_a", "regions_b"])
     for p in pairs:
-        writer.writerow([p.a, p.b, f"{p.percent_a:.1f}", f"{p.percent_b:.1f}", p.matched_a,
-                         p.matched_b, "; ".join(r.where("a") for r in p.regions),
-                         "; ".join(r.where("b") for r in p.regions)])
+        writer.writerow([spreadsheet_cell(p.a), spreadsheet_cell(p.b), f"{p.percent_a:.1f}",
+                         f"{p.percent_b:.1f}", p.matched_a, p.matched_b,
+                         spreadsheet_cell("; ".join(r.where("a") for r in p.regions)),
+                         spreadsheet_cell("; ".join(r.where("b") for r in p.regions))])
     return buffer.getvalue()
 
 
