@@ -120,6 +120,9 @@ def notebook_cells(text: str, path: str) -> list:
         nb = json.loads(text)
     except ValueError as exc:
         raise SubmissionError(f"{path}: not a valid notebook (JSON error: {exc})") from None
+    except RecursionError:  # [[[[... thousands deep: no notebook nests like that
+        raise SubmissionError(f"{path}: not a valid notebook (its JSON is nested too deeply); "
+                              "save it again from Jupyter") from None
     if not isinstance(nb, dict):
         raise SubmissionError(f"{path}: not a valid notebook (the top level is not an object)")
     cells = nb.get("cells")
