@@ -1,6 +1,5 @@
 """The convolution layer."""
 
-import numpy as np
 
 from .. import _kernels
 from .._checks import as_float, float_dtype, numeric_array, require_forward, same_shape
@@ -11,9 +10,11 @@ class Convolution:
     """2-D cross-correlation, as in torch's conv2d: W is (FN, C, FH, FW), b is (FN,),
     stride and pad are ints or (h, w) pairs. Output size (H + 2P - FH) // S + 1.
 
-    Forward is one GEMM per batch chunk on the transposed column matrix (C*FH*FW, N*OH*OW);
-    backward rebuilds the chunk's columns, then two GEMMs and a window-wise scatter-add
-    (see _kernels.conv_forward and conv_backward).
+    Forward is one GEMM per batch chunk on a column matrix: channels-last from 4 input
+    channels on, channel-major below. Backward rebuilds the chunk's columns for dW and db, and
+    computes dx as a convolution of dout (stride 1) or by a fold of its columns (see
+    scratch_cnn/_kernels/conv.py). The output is a view of channels-last or channel-major
+    memory, and backward takes dout in that layout for free.
     """
 
     param_names = ("W", "b")
@@ -60,6 +61,4 @@ class Convolution:
         dout = as_float(dout, dtype)
         dx, self.dW, self.db = _kernels.conv_backward(self._x, as_float(self.W, dtype), dout,
                                                       stride, pad, out_hw, need_dx=input_grad)
-        if dtype == np.float32:  # db sums N*OH*OW terms: accumulate them in float64
-            self.db = dout.sum(axis=(0, 2, 3), dtype=np.float64).astype(dtype)
         return dx
