@@ -17,13 +17,19 @@ column matrix and a GEMM, and no scatter-add. With stride > 1 (or more padding t
 can absorb) dx falls back to the GEMM with W and a fold of its columns.
 """
 
-from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from numpy.typing import NDArray
 
-from .windows import FloatArray, Pair, batch_chunks, chunk_size, weight_gradient_dtype
+from .windows import (
+    FloatArray,
+    Pair,
+    SavedInput,
+    batch_chunks,
+    chunk_size,
+    weight_gradient_dtype,
+)
 
 # From this many input channels on, convolution takes this path. Measured at C = 1
 # (SimpleConvNet's first layer): the channel-major matrix is 2-5x faster there, because its
@@ -32,80 +38,132 @@ MIN_CHANNELS = 4
 
 
 def conv_forward(x: FloatArray, W: FloatArray, b: FloatArray, stride: Pair, pad: Pair,
-                 out_hw: Pair) -> FloatArray:
+                 out_hw: Pair) -> tuple[FloatArray, SavedInput]:
     """out = W * x + b: per batch chunk, one GEMM of the chunk's columns (and their column
-    of ones) with the weights (and the bias), straight into a channels-last result."""
-    n, fn = x.shape[0], W.shape[0]
-    kernel = (W.shape[2], W.shape[3])
+    of ones) with the weights (and the bias), straight into a channels-last result.
+    Returns out and what backward needs: x's padded channels-last copy."""
+    n, c = x.shape[:2]
+    fn, kernel = W.shape[0], (W.shape[2], W.shape[3])
     out = np.empty((n,) + out_hw + (fn,), dtype=x.dtype)
     weights = np.concatenate([_weight_rows(W), b[None, :]])
-    chunks = batch_chunks(n, _columns_bytes(x.shape[1], kernel, out_hw, x.itemsize))
-    for s, cols in column_chunks(_channels_last(x), kernel, stride, pad, out_hw, chunks,
-                                 ones=True):
-        np.matmul(cols, weights, out=out[s].reshape(-1, fn))
-    return out.transpose(0, 3, 1, 2)
+    chunks = batch_chunks(n, _columns_bytes(c, kernel, out_hw, x.itemsize))
+    padded = padded_channels_last(x, pad)
+    cols = ColumnBuffer(chunks, c, kernel, out_hw, x.dtype, ones=True)
+    for s in chunks:
+        np.matmul(cols.of(padded[s], stride), weights, out=out[s].reshape(-1, fn))
+    return out.transpose(0, 3, 1, 2), SavedInput(padded, x.shape, chunks)
 
 
-def conv_backward(x: FloatArray, W: FloatArray, dout: FloatArray, stride: Pair, pad: Pair,
-                  out_hw: Pair, need_dx: bool = True
+def conv_backward(saved: SavedInput, W: FloatArray, dout: FloatArray, stride: Pair,
+                  pad: Pair, out_hw: Pair, need_dx: bool = True
                   ) -> tuple[FloatArray | None, FloatArray, FloatArray]:
-    """(dx, dW, db) of `conv_forward`. Per batch chunk the columns are rebuilt (cheaper than
-    holding the whole batch's: they are FH*FW times the input), and one GEMM with the
-    chunk's dout rows gives dW and db (`weight_gradient_dtype` says in which dtype). dx: see
+    """(dx, dW, db) of `conv_forward`, from the padded input it saved: per batch chunk the
+    columns are rebuilt, and one GEMM of the chunk's dout rows with them (and their column of
+    ones) gives dW and db, in the dtype that `weight_gradient_dtype` says. dx: see
     `_transposed_fits`."""
-    n, c, h, w = x.shape
-    fn = W.shape[0]
+    n, c, h, w = saved.x_shape
+    fn, dtype = W.shape[0], W.dtype
     kernel = (W.shape[2], W.shape[3])
     taps = kernel[0] * kernel[1] * c
     d = dout.transpose(0, 2, 3, 1)  # (N, OH, OW, FN): free when dout came from conv_forward
-    transposed = need_dx and _transposed_fits(kernel, stride, pad)
-    per_sample = _columns_bytes(c, kernel, out_hw, x.itemsize)
-    if transposed:
-        per_sample = max(per_sample, _columns_bytes(fn, kernel, (h, w), x.itemsize))
-    chunks = batch_chunks(n, per_sample)
-    gemm = weight_gradient_dtype(x.dtype, n * out_hw[0] * out_hw[1] * (taps + 1) * fn)
+    gemm = weight_gradient_dtype(dtype, n * out_hw[0] * out_hw[1] * (taps + 1) * fn)
     grads = np.zeros((fn, taps + 1))  # [dW | db] in float64; dW's columns (fh, fw, c)
-    bias = np.zeros(fn, dtype=np.float64)
-    dx = np.empty((n, h, w, c), dtype=x.dtype) if need_dx else None
-    dcols_of = (column_chunks(d, kernel, (1, 1), _transposed_pad(kernel, pad), (h, w), chunks,
-                              ones=False) if transposed else None)
-    dx_weights = _flipped_weight_rows(W) if transposed else _weight_rows(W).T
-    for s, cols in column_chunks(_channels_last(x), kernel, stride, pad, out_hw, chunks,
-                                 ones=True):
-        rows = np.ascontiguousarray(d[s]).reshape(-1, fn)  # a view when d is contiguous
+    dx = np.empty((n, h, w, c), dtype=dtype) if need_dx else None
+    columns = ColumnBuffer(saved.chunks, c, kernel, out_hw, dtype, ones=True)
+    input_grad = (_TransposedConvolution(saved.chunks, W, pad, out_hw, (h, w))
+                  if _transposed_fits(kernel, stride, pad) else _Fold(W, stride, pad, out_hw))
+    for s in saved.chunks:
+        rows = np.ascontiguousarray(d[s]).reshape(-1, fn)  # a view when d is channels-last
+        cols = columns.of(saved.x[s], stride)
         grads += rows.T.astype(gemm, copy=False) @ cols.astype(gemm, copy=False)
-        if x.dtype == np.float32:
-            bias += column_sums(rows)
-        if dx is not None and dcols_of is not None:
-            _, dcols = next(dcols_of)
-            np.matmul(dcols, dx_weights, out=dx[s].reshape(-1, c))
-        elif dx is not None:
-            fold_columns(rows @ dx_weights, dx[s], kernel, stride, pad, out_hw)
+        if dx is not None:
+            input_grad.write(rows, dx[s])
     dW = np.ascontiguousarray(grads[:, :taps].reshape(fn, kernel[0], kernel[1], c)
-                              .transpose(0, 3, 1, 2), dtype=x.dtype)
-    db = (bias if x.dtype == np.float32 else grads[:, taps]).astype(x.dtype)
-    return (None if dx is None else dx.transpose(0, 3, 1, 2)), dW, db
+                              .transpose(0, 3, 1, 2), dtype=dtype)
+    return (None if dx is None else dx.transpose(0, 3, 1, 2)), dW, grads[:, taps].astype(dtype)
 
 
-def column_chunks(src: FloatArray, kernel: Pair, stride: Pair, pad: Pair, out_hw: Pair,
-                  chunks: list[slice], ones: bool) -> Iterator[tuple[slice, FloatArray]]:
-    """For each chunk s, the column matrix of src[s], src channels-last (N, H, W, C) with any
-    strides: rows (n, oh, ow), columns (fh, fw, c), and a last column of ones if `ones`.
+class PaddedChunks:
+    """One padded channels-last buffer (m, H + 2PH, W + 2PW, C) for every chunk of a call:
+    its zero border is written once; each chunk copies in its inside. A kernel row's window
+    is then FW*C contiguous values."""
 
-    One padded buffer and one column buffer serve every chunk, so the padding and the ones
-    are written once per call, and the buffers stay in cache from chunk to chunk."""
-    n, h, w, c = src.shape
-    (kh, kw), (ph, pw), (oh, ow) = kernel, pad, out_hw
-    m, taps = chunk_size(chunks), kh * kw * c
-    padded = np.zeros((m, h + 2 * ph, w + 2 * pw, c), dtype=src.dtype)
-    cols = np.empty((m, oh, ow, taps + ones), dtype=src.dtype)
-    if ones:
-        cols[..., taps] = 1
-    for s in chunks:
-        size = s.stop - s.start
-        padded[:size, ph:ph + h, pw:pw + w] = src[s]
-        _gather_windows(padded[:size], kernel, stride, cols[:size])
-        yield s, cols[:size].reshape(size * oh * ow, taps + ones)
+    def __init__(self, chunks: list[slice], hw: tuple[int, ...], channels: int, pad: Pair,
+                 dtype: np.dtype[Any]) -> None:
+        (h, w), (ph, pw) = (hw[0], hw[1]), pad
+        self.inside = (slice(ph, ph + h), slice(pw, pw + w))
+        self.buffer = np.empty((chunk_size(chunks), h + 2 * ph, w + 2 * pw, channels),
+                               dtype=dtype)
+        self.buffer[:, :ph] = 0
+        self.buffer[:, ph + h:] = 0
+        self.buffer[:, :, :pw] = 0
+        self.buffer[:, :, pw + w:] = 0
+
+    def of(self, chunk: FloatArray) -> FloatArray:
+        """The padded copy of a chunk of channels-last images (m, H, W, C), any strides."""
+        padded = self.buffer[:chunk.shape[0]]
+        padded[(slice(None),) + self.inside] = chunk
+        return padded
+
+
+def padded_channels_last(x: FloatArray, pad: Pair) -> FloatArray:
+    """x (N, C, H, W), any layout, as a C-contiguous (N, H + 2PH, W + 2PW, C) copy with zero
+    borders: a kernel row's window is then FW*C contiguous values."""
+    chunks = [slice(0, x.shape[0])]
+    return PaddedChunks(chunks, x.shape[2:], x.shape[1], pad, x.dtype).of(
+        x.transpose(0, 2, 3, 1))
+
+
+class ColumnBuffer:
+    """One column buffer for every chunk of a call: rows (n, oh, ow), columns (fh, fw, c),
+    and a last column of ones if `ones` (written once, not per chunk); a chunk's columns
+    are in cache for the GEMM that follows."""
+
+    def __init__(self, chunks: list[slice], channels: int, kernel: Pair, out_hw: Pair,
+                 dtype: np.dtype[Any], ones: bool) -> None:
+        self.kernel, self.out_hw = kernel, out_hw
+        taps = kernel[0] * kernel[1] * channels
+        self.buffer = np.empty((chunk_size(chunks),) + out_hw + (taps + ones,), dtype=dtype)
+        if ones:
+            self.buffer[..., taps] = 1
+
+    def of(self, padded: FloatArray, stride: Pair) -> FloatArray:
+        """The column matrix of a chunk of padded channels-last images (m, Hp, Wp, C)."""
+        size = padded.shape[0]
+        cols = self.buffer[:size]
+        _gather_windows(padded, self.kernel, stride, cols)
+        return cols.reshape(size * self.out_hw[0] * self.out_hw[1], -1)
+
+
+class _TransposedConvolution:
+    """dx as a convolution of dout, padded by kernel - 1 - pad, with the flipped kernel: per
+    chunk a column matrix of dout and one GEMM, straight into dx (stride 1 only)."""
+
+    def __init__(self, chunks: list[slice], W: FloatArray, pad: Pair, out_hw: Pair,
+                 x_hw: Pair) -> None:
+        self.kernel, self.out_hw, self.x_hw = (W.shape[2], W.shape[3]), out_hw, x_hw
+        self.padded = PaddedChunks(chunks, out_hw, W.shape[0], _transposed_pad(self.kernel, pad),
+                                   W.dtype)
+        self.columns = ColumnBuffer(chunks, W.shape[0], self.kernel, x_hw, W.dtype, ones=False)
+        self.weights = _flipped_weight_rows(W)
+
+    def write(self, rows: FloatArray, dx: FloatArray) -> None:
+        """dx (m, H, W, C) of one chunk, from its dout rows (m*OH*OW, FN)."""
+        chunk = rows.reshape((dx.shape[0],) + self.out_hw + (-1,))
+        np.matmul(self.columns.of(self.padded.of(chunk), (1, 1)), self.weights,
+                  out=dx.reshape(-1, dx.shape[3]))
+
+
+class _Fold:
+    """dx by a GEMM of dout with W, then a fold of the resulting columns (any stride)."""
+
+    def __init__(self, W: FloatArray, stride: Pair, pad: Pair, out_hw: Pair) -> None:
+        self.weights = _weight_rows(W).T
+        self.kernel = (W.shape[2], W.shape[3])
+        self.stride, self.pad, self.out_hw = stride, pad, out_hw
+
+    def write(self, rows: FloatArray, dx: FloatArray) -> None:
+        fold_columns(rows @ self.weights, dx, self.kernel, self.stride, self.pad, self.out_hw)
 
 
 def _gather_windows(padded: FloatArray, kernel: Pair, stride: Pair, cols: FloatArray) -> None:
@@ -137,18 +195,6 @@ def fold_columns(dcols: FloatArray, dx: FloatArray, kernel: Pair, stride: Pair, 
     dx[...] = buf[:, ph:ph + h, pw:pw + w]
 
 
-def column_sums(rows: FloatArray) -> NDArray[np.float64]:
-    """Each column's sum, in float64, with float32's error kept small: blocks of 16 rows add
-    up in the array's own dtype (one pass, no float64 temporary of the whole), then the block
-    sums in float64. A sequential float32 sum of P rows errs by up to P ulps; this, 16."""
-    p, f = rows.shape
-    whole = p - p % 16
-    blocks = rows[:whole].reshape(-1, 16, f).sum(axis=1)
-    sums: NDArray[np.float64] = (blocks.sum(axis=0, dtype=np.float64)
-                                 + rows[whole:].sum(axis=0, dtype=np.float64))
-    return sums
-
-
 def _transposed_fits(kernel: Pair, stride: Pair, pad: Pair) -> bool:
     """dx as a convolution of dout needs stride 1 (else dout would need zeros between its
     pixels) and pad <= kernel - 1 (the padding it gives dout is kernel - 1 - pad)."""
@@ -170,10 +216,6 @@ def _flipped_weight_rows(W: FloatArray) -> FloatArray:
     of FN and C swapped: (FH*FW*FN, C), rows (fh, fw, fn)."""
     c = W.shape[1]
     return W[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, c)
-
-
-def _channels_last(x: FloatArray) -> FloatArray:
-    return x.transpose(0, 2, 3, 1)
 
 
 def _columns_bytes(channels: int, kernel: Pair, out_hw: Pair, itemsize: int) -> int:

@@ -2,7 +2,7 @@
 and the batch chunks that keep a kernel's working set in cache."""
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,11 +62,12 @@ def chunk_size(chunks: list[slice]) -> int:
     return int(chunks[0].stop) - int(chunks[0].start)
 
 
-# float32 weight gradients sum N*OH*OW products, and a float32 GEMM adds them one after the
-# other: on a few hundred terms its rounding already reaches PyTorch's float32 tolerance
-# (1e-5; measured on the conformance grid). Problems with at most this many multiply-adds
-# take their weight gradient in float64, where it costs under 0.1 ms; larger ones add each
-# batch chunk's float32 GEMM into a float64 sum.
+# float32 weight and bias gradients sum N*OH*OW terms, and a float32 GEMM adds them one after
+# the other: on a few hundred terms its rounding already reaches PyTorch's float32 tolerance
+# (1e-5 absolute; measured on the conformance grid, where torch's own float32 result is just
+# inside it). Problems with at most this many multiply-adds run their weight-gradient GEMM in
+# float64, where it costs under 0.1 ms; larger ones add each batch chunk's float32 GEMM into a
+# float64 sum, so the float32 rounding is that of a chunk's sum (as torch's float32 is).
 EXACT_WEIGHT_GRADIENT_MACS = 1 << 22
 
 
@@ -75,3 +76,15 @@ def weight_gradient_dtype(dtype: np.dtype[Any], macs: int) -> type[np.floating[A
     if dtype == np.float32 and macs <= EXACT_WEIGHT_GRADIENT_MACS:
         return np.float64
     return np.float32 if dtype == np.float32 else np.float64
+
+
+class SavedInput(NamedTuple):
+    """What a convolution's backward needs of its input: `x` itself for the channel-major path,
+    its padded channels-last copy for the other (1.1-1.3x x's memory; transposing x again in
+    backward cost 3-8% of a fwd+bwd), and the batch chunks. The column matrices are rebuilt
+    chunk by chunk in backward: keeping them cost FH*FW times x's memory and was no faster,
+    measured at 64x64x16x16 (a fresh chunk's columns are in cache for its GEMM, kept ones
+    come back from memory)."""
+    x: FloatArray
+    x_shape: tuple[int, ...]
+    chunks: list[slice]

@@ -33,7 +33,7 @@ class Convolution:
         self.x = None
         self.dW = None
         self.db = None
-        self._x = None  # x in the computing dtype, for backward
+        self._saved = None  # what backward needs of x (see _kernels.conv_forward)
 
     def forward(self, x):
         owner = "Convolution.forward"
@@ -46,19 +46,19 @@ class Convolution:
         dtype = float_dtype(x, self.W, self.b)
         self.x = x
         self._geometry = (stride, pad, out_hw)
-        self._x = as_float(x, dtype)
-        return _kernels.conv_forward(self._x, as_float(self.W, dtype), as_float(self.b, dtype),
-                                     stride, pad, out_hw)
+        out, self._saved = _kernels.conv_forward(as_float(x, dtype), as_float(self.W, dtype),
+                                                 as_float(self.b, dtype), stride, pad, out_hw)
+        return out
 
     def backward(self, dout, input_grad=True):
         """dx; dW and db are stored. input_grad=False computes only dW and db and returns
         None (the book's signature is backward(dout); networks skip their first dx)."""
-        require_forward(self, "_x")
+        require_forward(self, "_saved")
         stride, pad, out_hw = self._geometry
         dout = same_shape(dout, (self.x.shape[0], self.W.shape[0]) + out_hw,
                           "Convolution.backward")
-        dtype = self._x.dtype
-        dout = as_float(dout, dtype)
-        dx, self.dW, self.db = _kernels.conv_backward(self._x, as_float(self.W, dtype), dout,
-                                                      stride, pad, out_hw, need_dx=input_grad)
+        dtype = self._saved.x.dtype
+        dx, self.dW, self.db = _kernels.conv_backward(
+            self._saved, as_float(self.W, dtype), as_float(dout, dtype), stride, pad, out_hw,
+            need_dx=input_grad)
         return dx
