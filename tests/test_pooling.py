@@ -160,14 +160,17 @@ LAYOUT_CASES = [
 ]
 
 
+@pytest.mark.parametrize("fast_ufunc_at", [True, False])  # NumPy >= 1.25, and older ones
 @pytest.mark.parametrize("chunk_bytes", [None, 1])
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("shape, pool, stride, pad", LAYOUT_CASES)
 def test_max_pool_kernels_match_window_loops_in_every_layout(shape, pool, stride, pad, layout,
-                                                            chunk_bytes, monkeypatch):
-    from scratch_cnn._kernels import windows
+                                                            chunk_bytes, fast_ufunc_at,
+                                                            monkeypatch):
+    from scratch_cnn._kernels import max_pooling, windows
     if chunk_bytes is not None:
         monkeypatch.setattr(windows, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(max_pooling, "_FAST_UFUNC_AT", fast_ufunc_at)
     rng = np.random.default_rng(5)
     x = rng.integers(-2, 3, shape).astype(float)  # many ties
     expected, grad = loop_pool(x, pool, pool, stride, pad, "max")
