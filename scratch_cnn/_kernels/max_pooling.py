@@ -58,11 +58,11 @@ def max_pool(x: FloatArray, kernel: Pair, stride: Pair, pad: Pair,
     return from_planes(pooled[0], n, c, channel_major), pooled[1]
 
 
-def max_pool_backward(dout: FloatArray, winners: Winners, x: FloatArray, kernel: Pair,
-                      stride: Pair, pad: Pair, out_hw: Pair) -> FloatArray:
+def max_pool_backward(dout: FloatArray, winners: Winners, x_shape: tuple[int, ...],
+                      kernel: Pair, stride: Pair, pad: Pair, out_hw: Pair) -> FloatArray:
     """Route each output gradient to the input that won its window. dx has x's plane order,
     so that the layer before gets dout in the layout its output had."""
-    n, c, h, w = x.shape
+    n, c, h, w = x_shape
     d = as_planes_in(dout, winners.channel_major)
     if isinstance(winners, PairWinners):
         dx = max_pool_2x2_backward(d, winners, (h, w), out_hw)
