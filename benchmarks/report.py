@@ -60,7 +60,7 @@ def markdown(results):
         "scratch_cnn's time over theirs: below 1 is faster. Targets: the issue's ratio to "
         "torch where it sets one, and at most 1.0 (float64) or 1.5 (float32) on every row; at "
         "most 0.67 of the book's time everywhere (1.5x faster); peak memory at most the "
-        "book's, and for conv fwd+bwd at most 0.5x. GFLOP/s count the convolution and "
+        "book's. GFLOP/s count the convolution and "
         "affine products (3x the forward for fwd+bwd); % peak is scratch_cnn's share of the "
         "GEMM peak. Peak MiB: NumPy allocations (tracemalloc) for scratch_cnn and the book, "
         "torch's CPU allocator (torch.profiler) for torch.",
