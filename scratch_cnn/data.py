@@ -354,7 +354,7 @@ class _Bar(Protocol):
 
 def _progress(total: int | None, label: str) -> _Bar:
     try:
-        from tqdm import tqdm  # type: ignore[import-untyped]
+        from tqdm import tqdm
     except ImportError:
         return _TextBar(total, label)
     bar: _Bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, file=sys.stderr)

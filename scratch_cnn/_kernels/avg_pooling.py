@@ -28,7 +28,7 @@ def avg_pool_backward(dout: FloatArray, x_shape: tuple[int, ...], kernel: Pair, 
 
 def channel_window_sum(a: FloatArray, before: int, after: int) -> FloatArray:
     """s[:, c] = sum of a[:, c - before .. c + after] along axis 1, zero outside the channels."""
-    s = a.copy()
+    s: FloatArray = a.copy()
     channels = a.shape[1]
     for d in range(1, min(max(before, after), channels - 1) + 1):
         if d <= after:  # channel c + d contributes to c

@@ -39,4 +39,5 @@ def fold_columns_t(cols_t: FloatArray, x_shape: tuple[int, ...], kernel: Pair, s
     cols = cols_t.reshape((c, kh * kw, n) + tuple(out_hw))
     for k, view in windows(buf, kernel, stride, out_hw):
         view += cols[:, k]
-    return crop_hw(buf, pad).transpose(1, 0, 2, 3)
+    image: FloatArray = crop_hw(buf, pad).transpose(1, 0, 2, 3)
+    return image

@@ -207,15 +207,15 @@ def _transposed_pad(kernel: Pair, pad: Pair) -> Pair:
 
 def _weight_rows(W: FloatArray) -> FloatArray:
     """W (FN, C, FH, FW) as (FH*FW*C, FN), rows in the column matrix's tap order."""
-    fn = W.shape[0]
-    return W.transpose(2, 3, 1, 0).reshape(-1, fn)
+    rows: FloatArray = W.transpose(2, 3, 1, 0).reshape(-1, W.shape[0])
+    return rows
 
 
 def _flipped_weight_rows(W: FloatArray) -> FloatArray:
     """The weights of dx as a convolution of dout: W rotated by 180 degrees, with the roles
     of FN and C swapped: (FH*FW*FN, C), rows (fh, fw, fn)."""
-    c = W.shape[1]
-    return W[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, c)
+    rows: FloatArray = W[:, :, ::-1, ::-1].transpose(2, 3, 0, 1).reshape(-1, W.shape[1])
+    return rows
 
 
 def _columns_bytes(channels: int, kernel: Pair, out_hw: Pair, itemsize: int) -> int:

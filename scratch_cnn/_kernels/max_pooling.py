@@ -92,7 +92,8 @@ def from_planes(planes: FloatArray, n: int, c: int, channel_major: bool) -> Floa
     """The (N, C, H, W) view of planes in the given order."""
     hw = planes.shape[1:]
     if channel_major:
-        return planes.reshape((c, n) + hw).transpose(1, 0, 2, 3)
+        view: FloatArray = planes.reshape((c, n) + hw).transpose(1, 0, 2, 3)
+        return view
     return planes.reshape((n, c) + hw)
 
 

@@ -1,6 +1,6 @@
 """The convolution layer."""
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from numpy.typing import NDArray
 
@@ -54,6 +54,12 @@ class Convolution:
         out, self._saved = _kernels.conv_forward(as_float(x, dtype), as_float(self.W, dtype),
                                                  as_float(self.b, dtype), *geometry_)
         return out
+
+    @overload
+    def backward(self, dout: Any, input_grad: Literal[True] = ...) -> NDArray[Any]: ...
+
+    @overload
+    def backward(self, dout: Any, input_grad: Literal[False]) -> None: ...
 
     def backward(self, dout: Any, input_grad: bool = True) -> NDArray[Any] | None:
         """dx; dW and db are stored. input_grad=False computes only dW and db and returns
