@@ -117,8 +117,8 @@ def bar_chart(results, path):
     ax.invert_yaxis()
     ax.set_xlabel("time ratio, median (lower is faster)")
     mc = results["meta"]["machine"]
-    fig.suptitle(f"scratch_cnn time ratios, one thread ({mc['cpu']}, {mc['cores']} cores, "
-                 f"{results['meta']['date']})", fontsize=9)
+    fig.suptitle(f"scratch_cnn time ratios, one thread (the 2-thread rows: two each; "
+                 f"{mc['cpu']}, {mc['cores']} cores, {results['meta']['date']})", fontsize=9)
     ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

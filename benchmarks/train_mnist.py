@@ -15,7 +15,9 @@ test accuracy is measured after it, untimed. Times are CPU seconds on one thread
 seconds on two (CPU time would count both threads).
 
 Targets (issue 13): test accuracy >= 98.8% after 20 epochs, and a median epoch no slower than
-torch's, on one thread and on two. Writes --out/train_mnist.{json,md}; exits 1 on a miss.
+torch's, on one thread and on two. Writes --out/train_mnist.{json,md}, keeping the runs of
+other thread counts already there (so that, on a busy machine, the 2-thread timing can be
+taken later and shorter: `--threads 2 --epochs 3`); exits 1 on a miss.
 """
 
 import os
@@ -125,44 +127,49 @@ def train(data, threads, epochs, seed, settings):
     return history
 
 
-def summary(history, threads):
-    """Per side: final accuracy and median epoch; and the targets."""
+def summary(history, threads, epochs):
+    """Per side: final accuracy and median epoch; and the targets (the accuracy target
+    applies to runs of 20 epochs or more)."""
     rows = {name: {"final_test_accuracy": epochs[-1]["test_accuracy"],
                    "median_epoch_s": statistics.median(e["seconds"] for e in epochs),
                    "total_s": sum(e["seconds"] for e in epochs)}
             for name, epochs in history.items()}
     ratio = rows["scratch_cnn"]["median_epoch_s"] / rows["torch"]["median_epoch_s"]
-    return {"threads": threads, "clock": "cpu" if threads == 1 else "wall", "sides": rows,
-            "epoch_ratio": ratio,
-            "accuracy_met": rows["scratch_cnn"]["final_test_accuracy"] >= ACCURACY_TARGET,
+    accuracy = rows["scratch_cnn"]["final_test_accuracy"]
+    return {"threads": threads, "epochs": epochs, "clock": "cpu" if threads == 1 else "wall",
+            "sides": rows, "epoch_ratio": ratio,
+            "accuracy_met": accuracy >= ACCURACY_TARGET if epochs >= 20 else None,
             "time_met": ratio <= TIME_TARGET}
 
 
-def markdown(results):
-    meta = results["meta"]
+def markdown(runs):
     lines = [
         "# SimpleConvNet on MNIST: scratch_cnn against torch", "",
-        f"- Command: `{meta['command']}`",
-        f"- Date: {meta['date']}; load average at the start "
-        + "/".join(f"{v:.2f}" for v in meta["load_average"]),
-        "- Setup: " + ", ".join(f"{k} {v}" for k, v in meta["settings"].items()
-                                if k != "epochs") + f", seed {meta['seed']}, "
-        f"{meta['epochs']} epochs",
-        "- Kernels (threadpoolctl): " + blas.describe(meta["kernels"]), "",
-        "| threads | clock | scratch_cnn test acc. | torch test acc. | scratch_cnn s/epoch | "
-        "torch s/epoch | ÷ torch | targets (≥ 98.8%, ≤ 1.0) |",
-        "|--:|---|--:|--:|--:|--:|--:|:-:|",
+        "The book's setup: " + ", ".join(f"{k} {v}" for k, v in recipe("simple", "mnist").items()
+                                         if k != "epochs") + ". Seconds per epoch are medians "
+        "over the epochs of the training pass only (the test accuracy after each epoch is not "
+        "timed); CPU seconds on one thread, wall seconds on two. The accuracy target applies "
+        "to runs of 20 epochs.", "",
+        "| threads | epochs | clock | scratch_cnn test acc. | torch test acc. | "
+        "scratch_cnn s/epoch | torch s/epoch | ÷ torch | targets (≥ 98.8%, ≤ 1.0) | date, "
+        "load average at the start |",
+        "|--:|--:|---|--:|--:|--:|--:|--:|:-:|---|",
     ]
-    for run in results["runs"]:
+    for run in sorted(runs, key=lambda r: r["threads"]):
         s, t = run["sides"]["scratch_cnn"], run["sides"]["torch"]
-        met = "✓" if run["accuracy_met"] and run["time_met"] else "✗ " + ", ".join(
-            what for what, ok in (("accuracy", run["accuracy_met"]), ("time", run["time_met"]))
-            if not ok)
-        lines.append(f"| {run['threads']} | {run['clock']} | {s['final_test_accuracy']:.2%} | "
-                     f"{t['final_test_accuracy']:.2%} | {s['median_epoch_s']:.2f} | "
-                     f"{t['median_epoch_s']:.2f} | {run['epoch_ratio']:.2f} | {met} |")
-    lines += ["", "Seconds per epoch are medians over the epochs of the training pass only "
-              "(the test accuracy after each epoch is not timed)."]
+        verdicts = (("accuracy", run["accuracy_met"]), ("time", run["time_met"]))
+        met = "✓" if all(ok is not False for _, ok in verdicts) else "✗ " + ", ".join(
+            what for what, ok in verdicts if ok is False)
+        meta = run["meta"]
+        lines.append(f"| {run['threads']} | {run['epochs']} | {run['clock']} | "
+                     f"{s['final_test_accuracy']:.2%} | {t['final_test_accuracy']:.2%} | "
+                     f"{s['median_epoch_s']:.2f} | {t['median_epoch_s']:.2f} | "
+                     f"{run['epoch_ratio']:.2f} | {met} | {meta['date']}, "
+                     + "/".join(f"{v:.2f}" for v in meta["load_average"]) + " |")
+    commands = sorted({run["meta"]["command"] for run in runs})
+    kernels = {blas.describe(run["meta"]["kernels"]) for run in runs}
+    lines += ["", "Commands: " + "; ".join(f"`{c}`" for c in commands),
+              "", "Kernels (threadpoolctl): " + " / ".join(sorted(kernels))]
     return "\n".join(lines) + "\n"
 
 
@@ -189,18 +196,29 @@ def main(argv=None):
                                 + (argv if argv is not None else sys.argv[1:])),
             "settings": settings, "seed": args.seed, "epochs": args.epochs,
             "load_average": os.getloadavg(), "kernels": kernels, "pinning_warning": warning}
-    runs = []
+    os.makedirs(args.out, exist_ok=True)
     for threads in args.threads:
         history = train(data, threads, args.epochs, args.seed, settings)
-        runs.append({**summary(history, threads), "history": history})
-    results = {"meta": meta, "runs": runs}
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "train_mnist.json"), "w") as f:
-        json.dump(results, f, indent=1)
-    with open(os.path.join(args.out, "train_mnist.md"), "w") as f:
-        f.write(markdown(results))
-    print(markdown(results))
-    return 0 if all(r["accuracy_met"] and r["time_met"] for r in runs) else 1
+        runs = save({**summary(history, threads, args.epochs), "meta": meta,
+                     "history": history}, args.out)
+    print(markdown(runs))
+    return 0 if all(r["accuracy_met"] is not False and r["time_met"] for r in runs) else 1
+
+
+def save(run, folder):
+    """Write the run into folder/train_mnist.json, replacing a run of the same thread count,
+    and the table of all its runs into train_mnist.md; return the runs."""
+    path = os.path.join(folder, "train_mnist.json")
+    runs = []
+    if os.path.exists(path):
+        with open(path) as f:
+            runs = [r for r in json.load(f)["runs"] if r["threads"] != run["threads"]]
+    runs.append(run)
+    with open(path, "w") as f:
+        json.dump({"runs": runs}, f, indent=1)
+    with open(os.path.join(folder, "train_mnist.md"), "w") as f:
+        f.write(markdown(runs))
+    return runs
 
 
 if __name__ == "__main__":
