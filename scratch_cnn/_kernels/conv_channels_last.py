@@ -3,7 +3,7 @@
 The column matrix has one row per output pixel, (n, oh, ow), and one column per kernel tap,
 (fh, fw, c), plus a column of ones that carries the bias through the GEMMs. It is built from a
 padded channels-last (N, H, W, C) copy of a batch chunk, where each kernel row's window is
-FW*C contiguous values: one strided copy per kernel row gathers them. The output is
+FW*C contiguous values: one copy of a strided view gathers them all. The output is
 channels-last too, (N, OH, OW, FN), returned as an (N, FN, OH, OW) view; the next layer reads it
 as it is, and backward takes dout in that layout as a free view.
 
@@ -48,9 +48,10 @@ def conv_forward(x: FloatArray, W: FloatArray, b: FloatArray, stride: Pair, pad:
     weights = np.concatenate([_weight_rows(W), b[None, :]])
     chunks = batch_chunks(n, _columns_bytes(c, kernel, out_hw, x.itemsize))
     padded = padded_channels_last(x, pad)
+    windows = window_rows(padded, kernel, stride, out_hw)
     cols = ColumnBuffer(chunks, c, kernel, out_hw, x.dtype, ones=True)
     for s in chunks:
-        np.matmul(cols.of(padded[s], stride), weights, out=out[s].reshape(-1, fn))
+        np.matmul(cols.of(windows[s]), weights, out=out[s].reshape(-1, fn))
     return out.transpose(0, 3, 1, 2), SavedInput(padded, x.shape, chunks)
 
 
@@ -69,12 +70,13 @@ def conv_backward(saved: SavedInput, W: FloatArray, dout: FloatArray, stride: Pa
     gemm = weight_gradient_dtype(dtype, n * out_hw[0] * out_hw[1] * (taps + 1) * fn)
     grads = np.zeros((fn, taps + 1))  # [dW | db] in float64; dW's columns (fh, fw, c)
     dx = np.empty((n, h, w, c), dtype=dtype) if need_dx else None
+    windows = window_rows(saved.x, kernel, stride, out_hw)
     columns = ColumnBuffer(saved.chunks, c, kernel, out_hw, dtype, ones=True)
     input_grad = (_TransposedConvolution(saved.chunks, W, pad, out_hw, (h, w))
                   if _transposed_fits(kernel, stride, pad) else _Fold(W, stride, pad, out_hw))
     for s in saved.chunks:
         rows = np.ascontiguousarray(d[s]).reshape(-1, fn)  # a view when d is channels-last
-        cols = columns.of(saved.x[s], stride)
+        cols = columns.of(windows[s])
         grads += rows.T.astype(gemm, copy=False) @ cols.astype(gemm, copy=False)
         if dx is not None:
             input_grad.write(rows, dx[s])
@@ -114,6 +116,17 @@ def padded_channels_last(x: FloatArray, pad: Pair) -> FloatArray:
         x.transpose(0, 2, 3, 1))
 
 
+def window_rows(padded: FloatArray, kernel: Pair, stride: Pair, out_hw: Pair) -> FloatArray:
+    """A read-only (N, OH, OW, FH, FW*C) view of padded channels-last images (N, Hp, Wp, C):
+    [n, oh, ow, i] is row i of window (oh, ow), FW*C contiguous values. Made once per call
+    and sliced per chunk (as_strided costs 4 us a call, 2% of a fwd+bwd per chunk)."""
+    (kh, kw), (sh, sw), c = kernel, stride, padded.shape[3]
+    s0, s1, s2, s3 = padded.strides
+    rows: FloatArray = as_strided(padded, (padded.shape[0],) + out_hw + (kh, kw * c),
+                                  (s0, sh * s1, sw * s2, s1, s3), writeable=False)
+    return rows
+
+
 class ColumnBuffer:
     """One column buffer for every chunk of a call: rows (n, oh, ow), columns (fh, fw, c),
     and a last column of ones if `ones` (written once, not per chunk); a chunk's columns
@@ -121,18 +134,20 @@ class ColumnBuffer:
 
     def __init__(self, chunks: list[slice], channels: int, kernel: Pair, out_hw: Pair,
                  dtype: np.dtype[Any], ones: bool) -> None:
-        self.kernel, self.out_hw = kernel, out_hw
-        taps = kernel[0] * kernel[1] * channels
+        (kh, kw), self.out_hw = kernel, out_hw
+        taps = kh * kw * channels
         self.buffer = np.empty((chunk_size(chunks),) + out_hw + (taps + ones,), dtype=dtype)
         if ones:
             self.buffer[..., taps] = 1
+        t0, t1, t2, t3 = self.buffer.strides  # the taps, as window_rows lays them out
+        self.taps = as_strided(self.buffer, self.buffer.shape[:3] + (kh, kw * channels),
+                               (t0, t1, t2, kw * channels * t3, t3))
 
-    def of(self, padded: FloatArray, stride: Pair) -> FloatArray:
-        """The column matrix of a chunk of padded channels-last images (m, Hp, Wp, C)."""
-        size = padded.shape[0]
-        cols = self.buffer[:size]
-        _gather_windows(padded, self.kernel, stride, cols)
-        return cols.reshape(size * self.out_hw[0] * self.out_hw[1], -1)
+    def of(self, windows: FloatArray) -> FloatArray:
+        """The column matrix of a chunk's windows (a slice of `window_rows`): one copy."""
+        size = windows.shape[0]
+        np.copyto(self.taps[:size], windows)
+        return self.buffer[:size].reshape(size * self.out_hw[0] * self.out_hw[1], -1)
 
 
 class _TransposedConvolution:
@@ -141,16 +156,18 @@ class _TransposedConvolution:
 
     def __init__(self, chunks: list[slice], W: FloatArray, pad: Pair, out_hw: Pair,
                  x_hw: Pair) -> None:
-        self.kernel, self.out_hw, self.x_hw = (W.shape[2], W.shape[3]), out_hw, x_hw
-        self.padded = PaddedChunks(chunks, out_hw, W.shape[0], _transposed_pad(self.kernel, pad),
+        kernel, self.out_hw = (W.shape[2], W.shape[3]), out_hw
+        self.padded = PaddedChunks(chunks, out_hw, W.shape[0], _transposed_pad(kernel, pad),
                                    W.dtype)
-        self.columns = ColumnBuffer(chunks, W.shape[0], self.kernel, x_hw, W.dtype, ones=False)
+        self.windows = window_rows(self.padded.buffer, kernel, (1, 1), x_hw)
+        self.columns = ColumnBuffer(chunks, W.shape[0], kernel, x_hw, W.dtype, ones=False)
         self.weights = _flipped_weight_rows(W)
 
     def write(self, rows: FloatArray, dx: FloatArray) -> None:
         """dx (m, H, W, C) of one chunk, from its dout rows (m*OH*OW, FN)."""
-        chunk = rows.reshape((dx.shape[0],) + self.out_hw + (-1,))
-        np.matmul(self.columns.of(self.padded.of(chunk), (1, 1)), self.weights,
+        size = dx.shape[0]
+        self.padded.of(rows.reshape((size,) + self.out_hw + (-1,)))
+        np.matmul(self.columns.of(self.windows[:size]), self.weights,
                   out=dx.reshape(-1, dx.shape[3]))
 
 
@@ -164,20 +181,6 @@ class _Fold:
 
     def write(self, rows: FloatArray, dx: FloatArray) -> None:
         fold_columns(rows @ self.weights, dx, self.kernel, self.stride, self.pad, self.out_hw)
-
-
-def _gather_windows(padded: FloatArray, kernel: Pair, stride: Pair, cols: FloatArray) -> None:
-    """cols[n, oh, ow, (i, j, c)] = padded[n, SH*oh + i, SW*ow + j, c]: one copy of a 5-D
-    strided view whose last axis is a window row, FW*C contiguous values of `padded`."""
-    m, _, _, c = padded.shape
-    (kh, kw), (sh, sw) = kernel, stride
-    oh, ow = cols.shape[1:3]
-    s0, s1, s2, s3 = padded.strides
-    source = as_strided(padded, (m, oh, ow, kh, kw * c), (s0, sh * s1, sw * s2, s1, s3),
-                        writeable=False)
-    t0, t1, t2, t3 = cols.strides  # cols may have a column of ones after the taps
-    target = as_strided(cols, (m, oh, ow, kh, kw * c), (t0, t1, t2, kw * c * t3, t3))
-    np.copyto(target, source)
 
 
 def fold_columns(dcols: FloatArray, dx: FloatArray, kernel: Pair, stride: Pair, pad: Pair,
