@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 import scratch_cnn as sc
 from scratch_cnn import _kernels
+from scratch_cnn._kernels import windows as kernel_windows
 
 TOL = {np.float64: 1e-13, np.float32: 2e-5}  # max |error| / max(|oracle|, 1)
 
@@ -32,8 +33,10 @@ CONV_CASES = [
     ((3, 2, 6, 7), (3, 2, 1, 1), 3, 2),
     ((2, 1, 5, 5), (2, 1, 5, 5), 1, 0),      # kernel = input
     ((2, 1, 3, 3), (2, 1, 5, 5), 1, 1),      # kernel = padded input
-    ((5, 1, 12, 12), (6, 1, 5, 5), 1, 0),    # SimpleConvNet-like, C = 1
-    ((4, 16, 8, 8), (8, 16, 3, 3), 1, 1),    # many channels, stride 1: the wide layout
+    ((5, 1, 12, 12), (6, 1, 5, 5), 1, 0),    # SimpleConvNet-like, C = 1: channel-major
+    ((4, 16, 8, 8), (8, 16, 3, 3), 1, 1),    # channels-last, dx as a convolution of dout
+    ((3, 4, 7, 6), (5, 4, 3, 3), 1, 2),      # channels-last, pad = kernel - 1
+    ((3, 4, 7, 6), (5, 4, 2, 2), 1, 2),      # channels-last, pad > kernel - 1: dx by fold
     ((3, 16, 7, 9), (5, 16, 2, 4), 1, (2, 0)),
     ((3, 17, 6, 5), (2, 17, 1, 1), 1, 0),
     ((2, 16, 3, 4), (3, 16, 5, 6), 1, (1, 1)),  # kernel = padded input
@@ -79,8 +82,10 @@ def tensors(*arrays):
 
 def check_conv(rng, x_shape, w_shape, stride, pad, dtype, layout):
     x = rng.standard_normal(x_shape).astype(dtype)
-    if layout == "CNHW":  # a non-contiguous input, as a transposed conv output would be
+    if layout == "CNHW":  # non-contiguous inputs, as the convolutions return them
         x = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
+    elif layout == "NHWC":
+        x = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     W, b = rng.standard_normal(w_shape).astype(dtype), rng.standard_normal(w_shape[0]).astype(dtype)
     saved = [a.copy() for a in (x, W, b)]
     layer = sc.Convolution(W, b, stride, pad)
@@ -105,7 +110,8 @@ def check_pool(x, window, stride, pad, dtype, tag, dout=None, rng=None):
             x.shape[2:], window, _pair(stride), _pair(pad)))
     x, dout = x.astype(dtype), dout.astype(dtype)
     channel_major = np.ascontiguousarray(x.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3)
-    for layout, xl in (("NCHW", x), ("CNHW", channel_major)):
+    channels_last = np.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+    for layout, xl in (("NCHW", x), ("CNHW", channel_major), ("NHWC", channels_last)):
         saved = xl.copy()
         layer = sc.Pooling(window[0], window[1], stride, pad)
         out = layer.forward(xl)
@@ -121,12 +127,12 @@ def check_pool(x, window, stride, pad, dtype, tag, dout=None, rng=None):
 
 def main():
     rng = np.random.default_rng(0)
-    default_chunk = _kernels.CHUNK_BYTES
+    default_chunk = kernel_windows.CHUNK_BYTES
     count = 0
     for chunk in (default_chunk, 1):  # 1 byte: one sample per chunk, every boundary crossed
-        _kernels.CHUNK_BYTES = chunk
+        kernel_windows.CHUNK_BYTES = chunk
         for (x_shape, w_shape, stride, pad), dtype, layout in itertools.product(
-                CONV_CASES, (np.float64, np.float32), ("NCHW", "CNHW")):
+                CONV_CASES, (np.float64, np.float32), ("NCHW", "CNHW", "NHWC")):
             check_conv(rng, x_shape, w_shape, stride, pad, dtype, layout)
             count += 1
         for (x_shape, window, stride, pad), dtype in itertools.product(
@@ -151,7 +157,7 @@ def main():
             dout.flat[:3] = [np.inf, -np.inf, np.nan]
             check_pool(x, window, stride, pad, dtype, tag + " inf/NaN in dout", dout=dout)
             count += 7
-    _kernels.CHUNK_BYTES = default_chunk
+    kernel_windows.CHUNK_BYTES = default_chunk
     print(f"all {count} kernel checks match torch")
 
 

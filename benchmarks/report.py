@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from benchmarks import blas
+
 METHODS = ("scratch_cnn", "torch", "book")
 SHORT = {"scratch_cnn": "scratch", "torch": "torch", "book": "book"}
 
@@ -10,8 +12,9 @@ def label(c):
     return f"{c['kind']}, {c['name']}, {c['dtype']}"
 
 
-def _ms(m):
-    return f"{m['median_s'] * 1e3:.2f}" if "median_s" in m else "—"
+def _ms(m, clock="cpu"):
+    key = "median_s" if clock == "cpu" else "wall_median_s"
+    return f"{m[key] * 1e3:.2f}" if key in m else "—"
 
 
 def _ratio(value):
@@ -24,7 +27,7 @@ def _mib(m):
 
 def case_line(c):
     m = c["methods"]
-    times = "  ".join(f"{SHORT[k]} {_ms(m[k])} ms" for k in METHODS)
+    times = "  ".join(f"{SHORT[k]} {_ms(m[k], c['clock'])} ms" for k in METHODS)
     failed = "  ".join(f"[{SHORT[k]} not timed: {m[k]['error']}]" for k in METHODS
                        if not m[k]["verified"])
     marks = " ".join(f"{k}:{'ok' if ok else 'MISSED'}" for k, ok in c["checks"].items())
@@ -40,20 +43,24 @@ def markdown(results):
         "",
         f"- Command: `{meta['command']}`",
         f"- Date: {meta['date']} ({meta['seconds']} s)",
-        f"- Machine: {mc['cpu']}, {mc['cores']} cores, **one thread used** by every method; "
-        f"{mc['platform']}",
-        f"- Software: Python {mc['python']}, NumPy {mc['numpy']} ({mc['numpy_blas']}), "
-        f"torch {mc['torch']} (CPU)",
+        f"- Machine: {mc['cpu']}, {mc['cores']} cores, **one thread used** by every method "
+        f"(except the rows marked 2 threads); {mc['platform']}; load average at the start "
+        + "/".join(f"{v:.2f}" for v in mc.get("load_average", ())),
+        f"- Software: Python {mc['python']}, NumPy {mc['numpy']}, torch {mc['torch']} (CPU)",
+        "- Kernels (threadpoolctl): " + blas.describe(meta["kernels"]),
+        *([f"- **{meta['pinning_warning']}**"] if meta.get("pinning_warning") else []),
         "- GEMM peak measured in this run (1024x1024 matmul, median): " + ", ".join(
             f"{dt} {p['peak_gflops']:.1f} GFLOP/s (NumPy {p['numpy_gflops']:.1f}, "
             f"torch {p['torch_gflops']:.1f})" for dt, p in peaks.items()),
         *(["", "**Quick run** (one repetition per case): a smoke test, not a measurement."]
           if meta["quick"] else []),
         "",
-        "Times are medians of interleaved repetitions (ms of CPU time). `÷ torch` and `÷ book` are "
+        "Times are medians of interleaved repetitions (ms of CPU time; of wall-clock time in the "
+        "2-thread rows). `÷ torch` and `÷ book` are "
         "scratch_cnn's time over theirs: below 1 is faster. Targets: the issue's ratio to "
-        "torch where it sets one; at most 0.67 of the book's time everywhere (1.5x faster); "
-        "conv fwd+bwd peak memory at most 0.5x the book's. GFLOP/s count the convolution and "
+        "torch where it sets one, and at most 1.0 (float64) or 1.5 (float32) on every row; at "
+        "most 0.67 of the book's time everywhere (1.5x faster); peak memory at most the "
+        "book's. GFLOP/s count the convolution and "
         "affine products (3x the forward for fwd+bwd); % peak is scratch_cnn's share of the "
         "GEMM peak. Peak MiB: NumPy allocations (tracemalloc) for scratch_cnn and the book, "
         "torch's CPU allocator (torch.profiler) for torch.",
@@ -70,10 +77,12 @@ def markdown(results):
         mem = " / ".join(_mib(m[k]) for k in METHODS)
         met = "✓" if all(c["checks"].values()) else "✗ " + ", ".join(
             k for k, ok in c["checks"].items() if not ok)
-        book_ms = _ms(m["book"]) if m["book"]["verified"] else "n/a†"
-        target = f"≤ {c['target']}" if c["target"] is not None else ""
-        lines.append(f"| {c['kind']}, {c['name']} | {c['dtype']} | {_ms(m['scratch_cnn'])} | "
-                     f"{_ms(m['torch'])} | {book_ms} | {_ratio(c['ratio_torch'])} | {target} | "
+        book_ms = _ms(m["book"], c["clock"]) if m["book"]["verified"] else "n/a†"
+        target = (f"≤ {c['target']}" if c["target"] is not None
+                  else f"(≤ {c['limit_torch']})")
+        lines.append(f"| {c['kind']}, {c['name']} | {c['dtype']} | "
+                     f"{_ms(m['scratch_cnn'], c['clock'])} | {_ms(m['torch'], c['clock'])} | "
+                     f"{book_ms} | {_ratio(c['ratio_torch'])} | {target} | "
                      f"{_ratio(c['ratio_book'])} | {gf} | {frac} | {mem} | {met} |")
     failures = [(c, k) for c in results["cases"] for k in METHODS
                 if not c["methods"][k]["verified"]]
@@ -108,8 +117,8 @@ def bar_chart(results, path):
     ax.invert_yaxis()
     ax.set_xlabel("time ratio, median (lower is faster)")
     mc = results["meta"]["machine"]
-    fig.suptitle(f"scratch_cnn time ratios, one thread ({mc['cpu']}, {mc['cores']} cores, "
-                 f"{results['meta']['date']})", fontsize=9)
+    fig.suptitle(f"scratch_cnn time ratios, one thread (the 2-thread rows: two each; "
+                 f"{mc['cpu']}, {mc['cores']} cores, {results['meta']['date']})", fontsize=9)
     ax.legend(fontsize=8, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, frameon=False)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -1,6 +1,6 @@
 """Benchmark scratch_cnn against PyTorch (CPU) and the book's algorithm.
 
-    python -m benchmarks.run [--quick] [--out DIR]        (or python benchmarks/run.py)
+    python -m benchmarks.run [--quick] [--only TEXT ...] [--out DIR]   (or benchmarks/run.py)
 
 Writes DIR/benchmark.json, DIR/benchmark.md and DIR/benchmark.png (default DIR:
 benchmarks/results). The method, in short (details in benchmarks/README.md):
@@ -11,6 +11,7 @@ benchmarks/results). The method, in short (details in benchmarks/README.md):
 - the methods run interleaved in one process (the order rotates each repetition), with the
   garbage collector off, and the report gives medians;
 - a square GEMM is timed in the same run, as the machine's peak for the GFLOP/s fractions;
+- the BLAS kernel is recorded (threadpoolctl), with a warning if OpenBLAS's core type is pinned;
 - peak memory comes from a separate, untimed run of a freshly built layer or network.
 """
 
@@ -23,6 +24,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import datetime  # noqa: E402
 import gc  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import statistics  # noqa: E402
@@ -38,8 +40,10 @@ import torch.nn.functional as F  # noqa: E402
 if __package__ in (None, ""):  # run as a script: make the repository root importable
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from threadpoolctl import threadpool_limits  # noqa: E402
+
 import scratch_cnn as sc  # noqa: E402
-from benchmarks import book, report  # noqa: E402
+from benchmarks import blas, book, report  # noqa: E402
 
 torch.set_num_threads(1)
 
@@ -58,20 +62,31 @@ POOL_SHAPES = [
     ("2x2/2", (100, 30, 24, 24), 2, 2, 0),  # SimpleConvNet's pooling layer
     ("3x3/2 overlapping", (100, 30, 24, 24), 3, 2, 0),
     ("3x3/2 pad 1", (32, 16, 32, 32), 3, 2, 1),  # AlexNet's; the book pads with 0 (wrong)
+    ("3x3/2 32x32x32x32", (32, 32, 32, 32), 3, 2, 0),  # issue 13's overlapping case
 ]
-# Targets from the issue: (kind, shape name, dtype) -> the most scratch_cnn / torch may be.
+# The SimpleConvNet gradient step runs with one thread each, and with two each (NumPy's BLAS
+# and torch): with two, the ratio is of wall-clock time (CPU time would count both threads).
+NET_THREADS = (1, 2)
+# Targets from issue 13: (kind, shape name, dtype) -> the most scratch_cnn / torch may be.
 TARGETS = {
-    ("conv fwd+bwd", "SimpleConvNet", "float32"): 0.7,
-    ("conv fwd+bwd", "SimpleConvNet", "float64"): 1.0,
-    ("conv fwd+bwd", "64x64x16x16 k3 p1", "float32"): 2.0,
-    ("conv fwd+bwd", "64x64x16x16 k3 p1", "float64"): 1.0,
-    ("max pool fwd+bwd", "2x2/2", "float32"): 0.7,
-    ("max pool fwd+bwd", "2x2/2", "float64"): 0.8,
-    ("SimpleConvNet gradient", "batch 100", "float64"): 1.0,
-    ("SimpleConvNet gradient", "batch 100", "float32"): 1.0,
+    ("conv fwd+bwd", "SimpleConvNet", "float32"): 0.6,
+    ("conv fwd+bwd", "SimpleConvNet", "float64"): 0.8,
+    ("conv fwd+bwd", "64x64x16x16 k3 p1", "float32"): 1.3,
+    ("conv fwd+bwd", "64x64x16x16 k3 p1", "float64"): 0.6,
+    ("max pool fwd+bwd", "2x2/2", "float32"): 0.6,
+    ("max pool fwd+bwd", "2x2/2", "float64"): 0.7,
+    ("max pool fwd+bwd", "3x3/2 32x32x32x32", "float32"): 0.8,
+    ("max pool fwd+bwd", "3x3/2 32x32x32x32", "float64"): 0.9,
+    ("SimpleConvNet gradient", "batch 100", "float32"): 0.7,
+    ("SimpleConvNet gradient", "batch 100", "float64"): 0.8,
+    ("SimpleConvNet gradient", "batch 100, 2 threads", "float32"): 1.0,
+    ("SimpleConvNet gradient", "batch 100, 2 threads", "float64"): 1.0,
 }
+ROW_LIMIT = {"float32": 1.5, "float64": 1.0}  # every row's ratio to torch, targets or not
 BOOK_TARGET = 1 / 1.5  # every case at least 1.5x faster than the book
-BOOK_MEMORY_TARGET = 0.5  # conv fwd+bwd peak memory at most half the book's
+# Peak memory at most the book's, every case (issue 13). The first round asked 0.5x for conv
+# fwd+bwd; keeping the padded input for backward (3-8% faster) costs 32x16x32x32 s2 its margin.
+BOOK_MEMORY_TARGET = 1.0
 TOLERANCE = {"float32": 1e-4, "float64": 1e-10}  # max |error| / max |oracle|, per key
 SEED = 0
 
@@ -221,7 +236,7 @@ def build_cases(rng):
                               pool_methods(x, window, stride, pad, dout), oracle, None,
                               shape=f"x {x_shape}, {window}x{window}, stride {stride}, "
                               f"pad {pad}"))
-    for dtype in (np.float64, np.float32):
+    for threads, dtype in itertools.product(NET_THREADS, (np.float64, np.float32)):
         x = rng.random((100, 1, 28, 28)).astype(dtype)
         t = rng.integers(0, 10, 100)
         params = {"W1": 0.01 * rng.standard_normal((30, 1, 5, 5)), "b1": np.zeros(30),
@@ -231,9 +246,11 @@ def build_cases(rng):
         conv = 2 * 100 * 24 * 24 * 30 * 25
         flops = 3 * (conv + 2 * 100 * 4320 * 100 + 2 * 100 * 100 * 10)
         oracle = net_methods(x.astype(np.float64), t, as64(params))["torch"]
-        cases.append(case("SimpleConvNet gradient", "batch 100", dtype,
+        cases.append(case("SimpleConvNet gradient",
+                          "batch 100" + (f", {threads} threads" if threads > 1 else ""), dtype,
                           net_methods(x, t, params), oracle, flops,
-                          shape="x (100, 1, 28, 28), conv 30x5x5, hidden 100, 10 classes"))
+                          shape="x (100, 1, 28, 28), conv 30x5x5, hidden 100, 10 classes",
+                          threads=threads))
     return cases
 
 
@@ -248,10 +265,13 @@ def as64(*arrays):
     return up(arrays[0]) if len(arrays) == 1 else tuple(up(a) for a in arrays)
 
 
-def case(kind, name, dtype, methods, oracle, flops, shape):
+def case(kind, name, dtype, methods, oracle, flops, shape, threads=1):
+    """One row of the table. With more than one thread, times are compared on the wall
+    clock: CPU time would count every thread's time, and so favour the side using fewer."""
     dtype = np.dtype(dtype).name
     return {"kind": kind, "name": name, "dtype": dtype, "shape": shape, "flops": flops,
-            "target": TARGETS.get((kind, name, dtype)), "methods": methods, "oracle": oracle}
+            "target": TARGETS.get((kind, name, dtype)), "threads": threads,
+            "clock": "cpu" if threads == 1 else "wall", "methods": methods, "oracle": oracle}
 
 
 # --- measuring --------------------------------------------------------------------------------
@@ -307,7 +327,7 @@ def time_interleaved(steps, budget_s, reps_range):
                    "q1_s": float(np.percentile(cpu[name], 25)),
                    "q3_s": float(np.percentile(cpu[name], 75)),
                    "wall_median_s": statistics.median(wall[name]), "reps": len(cpu[name]),
-                   "times_s": cpu[name]} for name in names}
+                   "times_s": cpu[name], "wall_times_s": wall[name]} for name in names}
 
 
 def numpy_peak_bytes(make):
@@ -376,7 +396,23 @@ def gemm_peak(budget_s, reps_range, n=1024):
     return peaks
 
 
+@contextlib.contextmanager
+def threads_for(count):
+    """NumPy's BLAS (threadpoolctl) and torch on `count` threads, then back to one."""
+    with threadpool_limits(limits=count, user_api="blas"):
+        torch.set_num_threads(count)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(1)
+
+
 def run_case(c, peaks, budget_s, reps_range):
+    with threads_for(c["threads"]):
+        return _run_case(c, peaks, budget_s, reps_range)
+
+
+def _run_case(c, peaks, budget_s, reps_range):
     step_oracle, collect_oracle = c["oracle"]()
     oracle_got = {k: np.asarray(v, dtype=np.float64)
                   for k, v in collect_oracle(step_oracle()).items()}
@@ -392,7 +428,7 @@ def run_case(c, peaks, budget_s, reps_range):
         results[name]["peak_bytes"] = (torch_peak_bytes if name == "torch"
                                        else numpy_peak_bytes)(c["methods"][name])
         if c["flops"]:
-            gflops = c["flops"] / timing["median_s"] / 1e9
+            gflops = c["flops"] / timing[_median_key(c)] / 1e9
             results[name]["gflops"] = gflops
             results[name]["peak_fraction"] = gflops / peaks[c["dtype"]]["peak_gflops"]
     out = {k: v for k, v in c.items() if k not in ("methods", "oracle")}
@@ -401,31 +437,36 @@ def run_case(c, peaks, budget_s, reps_range):
     return out
 
 
+def _median_key(c):
+    return "median_s" if c["clock"] == "cpu" else "wall_median_s"
+
+
 def summarise(c):
     """Ratios (scratch_cnn time over the other's) and whether the targets are met."""
     m = c["methods"]
+    times = "times_s" if c["clock"] == "cpu" else "wall_times_s"
 
-    def ratio(other, key="median_s"):
+    def ratio(other, key=None):
+        key = key or _median_key(c)
         if key in m["scratch_cnn"] and key in m[other]:
             return m["scratch_cnn"][key] / m[other][key]
         return None
 
     def paired(other):  # the median of per-repetition ratios (the runs are interleaved)
-        if "times_s" in m["scratch_cnn"] and "times_s" in m[other]:
-            return statistics.median(a / b for a, b in zip(m["scratch_cnn"]["times_s"],
-                                                           m[other]["times_s"]))
+        if times in m["scratch_cnn"] and times in m[other]:
+            return statistics.median(a / b for a, b in zip(m["scratch_cnn"][times],
+                                                           m[other][times]))
         return None
 
     s = {"ratio_torch": ratio("torch"), "ratio_book": ratio("book"),
          "ratio_torch_paired": paired("torch"), "ratio_book_paired": paired("book"),
          "memory_ratio_book": ratio("book", "peak_bytes")}
     checks = {}
-    if c["target"] is not None:
-        checks["torch"] = s["ratio_torch"] is not None and s["ratio_torch"] <= c["target"]
+    limit = s["limit_torch"] = min(c["target"] or np.inf, ROW_LIMIT[c["dtype"]])
+    checks["torch"] = s["ratio_torch"] is not None and s["ratio_torch"] <= limit
     checks["book"] = s["ratio_book"] is not None and s["ratio_book"] <= BOOK_TARGET
-    if c["kind"] == "conv fwd+bwd":
-        checks["book_memory"] = (s["memory_ratio_book"] is not None
-                                 and s["memory_ratio_book"] <= BOOK_MEMORY_TARGET)
+    checks["book_memory"] = (s["memory_ratio_book"] is not None
+                             and s["memory_ratio_book"] <= BOOK_MEMORY_TARGET)
     if not m["book"]["verified"]:
         checks.pop("book", None)  # nothing to compare with: the book is wrong here
         checks.pop("book_memory", None)
@@ -440,34 +481,39 @@ def machine():
             cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
     except (OSError, StopIteration):
         pass
-    blas = "unknown"
-    with contextlib.suppress(Exception):
-        config = np.show_config(mode="dicts")
-        blas_info = config["Build Dependencies"]["blas"]
-        blas = f"{blas_info['name']} {blas_info.get('version', '')}".strip()
     return {"cpu": cpu, "cores": os.cpu_count(), "threads_used": 1,
             "platform": platform.platform(), "python": platform.python_version(),
-            "numpy": np.__version__, "numpy_blas": blas, "torch": torch.__version__,
-            "torch_threads": torch.get_num_threads()}
+            "numpy": np.__version__, "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(), "load_average": os.getloadavg()}
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
                         help="a few repetitions per case (a smoke test, well under a minute)")
+    parser.add_argument("--only", nargs="+", metavar="TEXT",
+                        help="run only the cases whose label (kind, name, dtype) contains one "
+                             "of these texts, e.g. --only '64x64' 'gradient'")
     parser.add_argument("--out", default=os.path.join("benchmarks", "results"),
                         help="output folder (default: benchmarks/results)")
     args = parser.parse_args(argv)
     budget_s, reps_range = (0.0, (1, 1)) if args.quick else (4.0, (7, 60))
 
     started = time.perf_counter()
-    command = "python -m benchmarks.run" + (" --quick" if args.quick else "")
+    command = " ".join(["python -m benchmarks.run"] + (argv if argv is not None
+                                                         else sys.argv[1:]))
+    kernels = blas.kernel_record(torch)
+    warning = blas.pinning_warning(kernels)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
     meta = {"date": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "command": command, "quick": args.quick, "machine": machine(),
-            "tolerance": TOLERANCE, "seed": SEED}
+            "kernels": kernels, "pinning_warning": warning, "tolerance": TOLERANCE,
+            "seed": SEED}
     peaks = gemm_peak(budget_s, reps_range)
     cases = []
-    all_cases = build_cases(np.random.default_rng(SEED))
+    all_cases = [c for c in build_cases(np.random.default_rng(SEED))
+                 if not args.only or any(text in report.label(c) for text in args.only)]
     gc.collect()
     gc.freeze()  # what exists now is never garbage: later collections skip it (and are fast)
     for c in all_cases:

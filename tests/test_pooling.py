@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scratch_cnn import AvgPooling, Pooling
+from tests.helpers import LAYOUTS
 
 pytestmark = pytest.mark.filterwarnings("error")
 
@@ -145,3 +146,36 @@ def test_pooling_keeps_integer_input_as_float64():
     for cls in (Pooling, AvgPooling):
         out = cls(2, 2, 2).forward(x)
         assert out.dtype == np.float64
+
+
+# Max pooling's kernels (scratch_cnn/_kernels/max_pooling.py) work on the planes in the order
+# they lie in memory, a chunk of planes at a time: 2x2/2 has its own kernel, every other
+# window runs on the stride's phases. Each, for NCHW, channel-major and channels-last input,
+# with the default chunks and with one plane per chunk. Columns: x shape, pool, stride, pad.
+LAYOUT_CASES = [
+    ((2, 3, 6, 8), 2, 2, 0),       # the 2x2/2 kernel
+    ((2, 3, 7, 7), 3, 2, 1),       # phases: 2x2 of them, padded
+    ((2, 3, 9, 8), 3, 3, 0),       # phases: 3x3, windows apart
+    ((2, 3, 5, 6), 3, 1, 1),       # one phase, overlapping
+]
+
+
+@pytest.mark.parametrize("fast_ufunc_at", [True, False])  # NumPy >= 1.25, and older ones
+@pytest.mark.parametrize("chunk_bytes", [None, 1])
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("shape, pool, stride, pad", LAYOUT_CASES)
+def test_max_pool_kernels_match_window_loops_in_every_layout(shape, pool, stride, pad, layout,
+                                                            chunk_bytes, fast_ufunc_at,
+                                                            monkeypatch):
+    from scratch_cnn._kernels import max_pooling, windows
+    if chunk_bytes is not None:
+        monkeypatch.setattr(windows, "CHUNK_BYTES", chunk_bytes)
+    monkeypatch.setattr(max_pooling, "_FAST_UFUNC_AT", fast_ufunc_at)
+    rng = np.random.default_rng(5)
+    x = rng.integers(-2, 3, shape).astype(float)  # many ties
+    expected, grad = loop_pool(x, pool, pool, stride, pad, "max")
+    dout = rng.standard_normal(expected.shape)
+    layer = Pooling(pool, pool, stride, pad)
+    np.testing.assert_array_equal(layer.forward(LAYOUTS[layout](x)), expected)
+    np.testing.assert_allclose(layer.backward(LAYOUTS[layout](dout)),
+                               loop_backward(grad, dout), rtol=1e-13, atol=1e-15)

@@ -5,6 +5,7 @@ one test that trains the default SimpleConvNet for 20 epochs (the accuracy targe
 MNIST is exercised with small IDX files written into tmp_path by data.write_idx.
 """
 
+import hashlib
 import importlib.util
 import json
 import os
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 
 from conformance.cli import main
-from scratch_cnn import DeepConvNet, SimpleConvNet, train, train_cli
+from scratch_cnn import DeepConvNet, SimpleConvNet, data, train, train_cli
 from scratch_cnn.data import load_digits, write_idx
 from scratch_cnn.optim import SGD, Adam, Momentum
 from scratch_cnn.train import CheckpointError, Trainer, evaluate, random_shift
@@ -407,13 +408,22 @@ def test_cli_resume_after_an_interruption_ends_like_an_uninterrupted_run(tmp_pat
     assert train.read_checkpoint_meta(checkpoint)["epoch"] == 3
 
 
-def test_cli_trains_on_mnist_files_in_a_data_dir(tmp_path, capsys):
+def small_mnist(folder, monkeypatch, n_train, n_test):
+    """Four small raw IDX files under MNIST's names, declared the published ones (raw MNIST
+    files are checked against their SHA-256, and these are not the real files)."""
     rng = np.random.default_rng(0)
-    for prefix, n in (("train", 60), ("t10k", 20)):
-        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte",
+    for prefix, n in (("train", n_train), ("t10k", n_test)):
+        write_idx(folder / f"{prefix}-images-idx3-ubyte",
                   rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte",
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte",
                   rng.integers(0, 10, n, dtype=np.uint8))
+    monkeypatch.setitem(data.CHECKSUMS, "mnist", {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in folder.glob("*-ubyte")})
+
+
+def test_cli_trains_on_mnist_files_in_a_data_dir(tmp_path, capsys, monkeypatch):
+    small_mnist(tmp_path, monkeypatch, 60, 20)
     code = cli("--dataset", "mnist", "--data-dir", str(tmp_path), "--epochs", "1", "--quiet",
                "--metrics-json", str(tmp_path / "m.json"))
     assert code == 0, capsys.readouterr().err
@@ -491,13 +501,8 @@ def test_cli_mnist_files_missing_without_download(tmp_path, capsys):
     assert "pass --download" in message and "download=True" not in message
 
 
-def test_cli_corrupt_idx_file(tmp_path, capsys):
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 10), ("t10k", 10)):
-        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte",
-                  rng.integers(0, 256, (n, 28, 28), dtype=np.uint8))
-        write_idx(tmp_path / f"{prefix}-labels-idx1-ubyte",
-                  rng.integers(0, 10, n, dtype=np.uint8))
+def test_cli_corrupt_idx_file(tmp_path, capsys, monkeypatch):
+    small_mnist(tmp_path, monkeypatch, 10, 10)
     images = tmp_path / "t10k-images-idx3-ubyte"
     images.write_bytes(images.read_bytes()[:-100])  # truncated
     assert cli("--dataset", "mnist", "--data-dir", str(tmp_path)) == 1
