@@ -508,12 +508,13 @@ def overlaps_only(component, run, key, oracle):
     return False
 
 
-def zeros_at_one_index(component, run, key, oracle):
-    """Right everywhere but at one index of one axis (of the output or of its layout), where it
-    is zero: a loop that stops one short, or skips that part."""
+def _axes_of_layouts(component, run, key):
+    """(description, axis, size, actual, expected, wrong) for each axis of the output and of
+    its layouts (the output seen as (N, out_h, out_w, C, FH, FW), ...), the arrays reshaped
+    to the layout; nothing where the output is right or not comparable."""
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape or actual.ndim < 1:
-        return None
+        return
     rtol, atol = compare.tolerance(run.case)
     for description, shape in _layouts(component, run, key, expected):
         if int(np.prod(shape)) != expected.size:
@@ -521,17 +522,22 @@ def zeros_at_one_index(component, run, key, oracle):
         a, e = actual.reshape(shape), expected.reshape(shape)
         wrong = np.abs(a - e) > atol + rtol * np.abs(e)
         if not wrong.any():
-            return None
+            return
         for axis, size in enumerate(shape):
-            if size < 2:
-                continue
-            hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(len(shape))
-                                                       if i != axis)))
-            if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
-                return Finding("zeros-at-index", key,
-                               f"{key} is right except index {hit[0]} of axis {axis} (seen as "
-                               f"{description}), which is all zeros: a loop skips it (a "
-                               f"range that stops one short?)", ("missing-term",))
+            if size >= 2:
+                yield description, axis, size, a, e, wrong
+
+
+def zeros_at_one_index(component, run, key, oracle):
+    """Right everywhere but at one index of one axis (of the output or of its layout), where it
+    is zero: a loop that stops one short, or skips that part."""
+    for description, axis, _, a, _, wrong in _axes_of_layouts(component, run, key):
+        hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(wrong.ndim) if i != axis)))
+        if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
+            return Finding("zeros-at-index", key,
+                           f"{key} is right except index {hit[0]} of axis {axis} (seen as "
+                           f"{description}), which is all zeros: a loop skips it (a "
+                           f"range that stops one short?)", ("missing-term",))
     return None
 
 
@@ -539,29 +545,16 @@ def last_index_only(component, run, key, oracle):
     """Right at the last index of one axis (of the output or of its layout) and zero at every
     other: only the loop's last pass kept its values, the buffer re-created (or reset)
     inside the loop."""
-    actual, expected = _pair(run, key)
-    if actual is None or actual.shape != expected.shape or actual.ndim < 1:
-        return None
-    rtol, atol = compare.tolerance(run.case)
-    for description, shape in _layouts(component, run, key, expected):
-        if int(np.prod(shape)) != expected.size:
-            continue
-        a, e = actual.reshape(shape), expected.reshape(shape)
-        wrong = np.abs(a - e) > atol + rtol * np.abs(e)
-        if not wrong.any():
-            return None
-        for axis, size in enumerate(shape):
-            if size < 2:
-                continue
-            kept = np.take(a, [size - 1], axis=axis)
-            earlier = np.take(a, range(size - 1), axis=axis)
-            if not earlier.any() and _close(kept, np.take(e, [size - 1], axis=axis), run) \
-                    and np.take(wrong, range(size - 1), axis=axis).any():
-                return Finding("last-index-only", key,
-                               f"{key} is right at the last index of axis {axis} (seen as "
-                               f"{description}) and zero at every other: only the last pass "
-                               f"of a loop kept its values (the buffer is created, or reset, "
-                               f"inside the loop)", ("overwrite",))
+    for description, axis, size, a, e, wrong in _axes_of_layouts(component, run, key):
+        kept = np.take(a, [size - 1], axis=axis)
+        earlier = np.take(a, range(size - 1), axis=axis)
+        if not earlier.any() and _close(kept, np.take(e, [size - 1], axis=axis), run) \
+                and np.take(wrong, range(size - 1), axis=axis).any():
+            return Finding("last-index-only", key,
+                           f"{key} is right at the last index of axis {axis} (seen as "
+                           f"{description}) and zero at every other: only the last pass "
+                           f"of a loop kept its values (the buffer is created, or reset, "
+                           f"inside the loop)", ("overwrite",))
     return None
 
 
