@@ -8,7 +8,7 @@ from .conv import DTYPE_FACTOR, DTYPES
 # What an activation's failure may depend on: the kind of values, the dtype.
 FILL_FACTORS = tuple(
     Factor(words, lambda p, f=fill: p["fill"] == f, lambda p: {"fill": "normal"},
-           lambda p, w=words: w)
+           lambda p, f=fill, w=words: w if p["fill"] == f else f"{p['fill']} values")
     for fill, words in (("zeros", "exact zeros in x"), ("negative", "negative inputs only"),
                         ("large", "large inputs"))) + (DTYPE_FACTOR,)
 

@@ -32,7 +32,8 @@ softmax_with_loss = Component(
     factors=(Factor("more than one sample", lambda p: p["N"] > 1, lambda p: {"N": 1},
                     lambda p: f"N {p['N']}"),
              Factor("one-hot targets", lambda p: p["target"] == "onehot",
-                    lambda p: {"target": "labels"}, lambda p: "one-hot targets"),
+                    lambda p: {"target": "labels"},
+                    lambda p: "one-hot targets" if p["target"] == "onehot" else "labels"),
              Factor("large scores", lambda p: p["scale"] > 1, lambda p: {"scale": 1},
                     lambda p: f"scores of scale {p['scale']}"),
              DTYPE_FACTOR))

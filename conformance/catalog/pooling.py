@@ -54,9 +54,9 @@ def output_shapes(p, hw=None):
 
 FACTORS = conv.window_factors(("PH", "PW"), extra=(
     Factor("deliberate ties", lambda p: p["fill"] == "ties", lambda p: {"fill": "distinct"},
-           lambda p: "tied values"),
+           lambda p: f"{p['fill']} values"),
     Factor("windows of negative numbers", lambda p: p["fill"] == "negative",
-           lambda p: {"fill": "distinct"}, lambda p: "negative values")))
+           lambda p: {"fill": "distinct"}, lambda p: f"{p['fill']} values")))
 GEOMETRY = Geometry(conv.window_sides(("PH", "PW")), output_shapes)
 
 

@@ -1,9 +1,10 @@
 """Diagnosis: what a failing implementation got wrong, from evidence only.
 
 Three layers, shared by the conformance suite and the grader, NumPy only:
-1. experiments (experiments.py): from the smallest failing case, one factor at a time is taken
-   away (stride 1, no padding, a square input, ...) and the implementation runs again; only a
-   factor whose removal flips the verdict is stated, with both cases named;
+1. experiments (experiments.py): a factor every failing case has (a stride > 1, padding, a
+   non-square input, ...) is taken away alone from the smallest failing cases and the
+   implementation runs again; only a factor whose removal flips the verdict of each is stated,
+   with the smallest case and its neighbour named;
 2. anatomy (anatomy.py): the wrong output against the right one and simple transforms of it
    (scaled, negated, transposed, shifted, truncated, accumulated or not, equal to an input or
    to the answer of the previous call, the shape a size formula gives, ...); a relation is
@@ -50,42 +51,60 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
     CaseRuns}). A relation already found in an earlier behaviour (forward before backward) is
     the same cause seen again, and is not named twice."""
     diagnoses, seen = {}, set()
+    every_run = list({id(run): run for runs in failing.values() for run in runs}.values())
     for behaviour in [*component.behaviours, *(b for b in failing
                                                 if b not in component.behaviours)]:
         if not failing.get(behaviour):
             continue
         d = diagnose(component, behaviour, failing[behaviour], rerun, oracle,
-                     accepted=accepted, max_runs=max_runs, explained=seen)
+                     accepted=accepted, max_runs=max_runs, explained=seen,
+                     every_run=every_run)
         seen |= {f.kind for f in d.evidence}
         diagnoses[behaviour] = d
+    _one_likely_bug(diagnoses.values())
     return diagnoses
 
 
+def _one_likely_bug(diagnoses):
+    """A component's behaviours fail from one cause as a rule (a wrong forward output makes
+    the gradients and the accuracy wrong too): where they name different classes as likely,
+    the evidence does not say which is the bug, so each is only possible."""
+    certain = {b.bug_class for d in diagnoses for b in d.bugs if b.certain}
+    if len(certain) > 1:
+        for d in diagnoses:
+            for b in d.bugs:
+                b.certain = False
+
+
 def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_runs=4,
-             explained=frozenset()):
+             explained=frozenset(), every_run=None):
     """Diagnose `behaviour` of `component` from its failing CaseRuns.
 
     rerun(case) -> CaseRun runs the implementation on another case the same way (in process or
     in the sandbox); oracle computes right answers for counterfactual inputs; accepted: the
-    book differences the policy accepts (their answers count as right too)."""
+    book differences the policy accepts (their answers count as right too); every_run: the
+    component's failing runs of every behaviour, where a matched variant must not be
+    contradicted."""
     failing = sorted(failing, key=lambda run: sum(v.size for v in run.inputs.values()))
     diagnosis = Diagnosis(component.name, behaviour)
     if not failing:
         return diagnosis
-    diagnosis.where = run_experiments(component, behaviour, failing[0], rerun)
+    diagnosis.where = run_experiments(component, behaviour, failing, rerun)
     # the relations are read from outputs: the smallest cases that returned some come first
     answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
     diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
-        _consistent_hints(behaviour, failing), component.name))
+        _consistent_hints(behaviour, failing, every_run or failing), component.name))
     return diagnosis
 
 
-def _consistent_hints(behaviour, failing):
+def _consistent_hints(behaviour, failing, every_run):
     """The hand-written variants that match most failing cases where they apply (twice at
     least, unless only one case applies): a variant that matched once by coincidence, and
-    not where it applied again, names nothing."""
+    not where it applied again, names nothing. Nor does one that predicts another output of
+    the component which came back wrong in another way (max pooling padded with +inf matches
+    the zero-padding variant's dx, not its out)."""
     from .. import variants
 
     hinted = dict.fromkeys(h for run in failing for h in run.checks[behaviour].hints)
@@ -99,7 +118,9 @@ def _consistent_hints(behaviour, failing):
             elif run.expected is not None:
                 predicted = variants.predictions(run.case, run.inputs, run.expected).get(name)
                 applied += bool(predicted and any(k in run.outcome.outputs for k in predicted))
-        if matched * 2 >= applied and (matched >= 2 or applied == 1):
+        if matched * 2 >= applied and (matched >= 2 or applied == 1) and not any(
+                variants.contradicts(name, run.case, run.inputs, run.expected,
+                                     run.outcome.outputs) for run in every_run):
             kept.append(name)
     return kept
 

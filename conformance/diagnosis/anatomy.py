@@ -258,8 +258,8 @@ def negated(component, run, key, oracle):
 
 
 def _scale_words(run, k):
-    """(symbol, words): which of the case's numbers the factor k is: ('1/N', '1/N (N = 2)'),
-    or (None, None)."""
+    """{symbol: words}: which of the case's numbers the factor k is: {'1/N': '1/N (N = 2)'},
+    every one that fits (N and K may both be 4 in one case)."""
     p = run.case.params
     named = {}
     for name in ("N", "C", "FN", "K", "stride"):
@@ -276,11 +276,12 @@ def _scale_words(run, k):
         if arr is not None and arr.ndim == 4:
             positions = arr.shape[0] * arr.shape[2] * arr.shape[3]
             named.setdefault("N*out_h*out_w", positions)
+    found = {}
     for name, value in named.items():
         for factor, words in ((value, name), (1 / value, f"1/{name}")):
             if np.isclose(k, factor, rtol=1e-6):
-                return words, f"{words} ({name} = {value})"
-    return None, None
+                found[words] = f"{words} ({name} = {value})"
+    return found
 
 
 def scaled(component, run, key, oracle):
@@ -294,12 +295,16 @@ def scaled(component, run, key, oracle):
         return False  # a flipped sign is another relation (negated)
     if not _close(actual, k * expected, run):
         return False
-    symbol, words = _scale_words(run, k)
-    if actual.size == 1 and words is None:
+    named = _scale_words(run, k)
+    if actual.size == 1 and not named:
         return False  # any number is some multiple of another: only a named factor says more
-    return Finding(f"scaled:{symbol}", key,
-                   f"{key} is exactly {k:.6g} times the right value"
-                   + (f": a factor of {words}" if words else ""), ("scale",))
+    if not named:
+        return Finding("scaled:unnamed", key, f"{key} is exactly {k:.6g} times the right value",
+                       ("scale",))
+    # the factor's symbol is what must hold on every case; its number changes with the case
+    options = {f"a factor of {symbol}": ("scale",) for symbol in named}
+    return Finding("scaled", key, f"{key} is exactly {k:.6g} times the right value: "
+                   + " or ".join(named.values()), ("scale",), options=options)
 
 
 def missing_bias(component, run, key, oracle):
@@ -391,6 +396,12 @@ def reordered(component, run, key, oracle):
         return None
     if not _close(np.sort(actual, axis=None), np.sort(expected, axis=None), run):
         return False
+    if expected.ndim == 2 and actual.shape == expected.shape and _close(
+            expected.reshape(expected.shape[::-1]).T, actual, run):
+        return Finding("reshaped-then-transposed", key,
+                       f"{key} holds the right values in another order: reshaped to "
+                       f"{expected.shape[::-1]} and then transposed (.reshape(-1, rows).T) "
+                       f"instead of reshaped to {expected.shape} directly", ("axis-order",))
     for description, shape in _layouts(component, run, key, expected):
         if len(shape) > 6 or int(np.prod(shape)) != expected.size:
             continue
@@ -403,17 +414,36 @@ def reordered(component, run, key, oracle):
                 how = ("transposed" if moved.shape == actual.shape else
                        "taken in another axis order and reshaped (a reshape without the "
                        "transpose it needs)")
-                # a matrix product's transpose: its operands swapped, or its axes
-                product = key.startswith("d") and expected.ndim == 2 and order == (1, 0)
                 return Finding("reordered", key,
                                f"{key} holds the right values in another order: seen as "
                                f"{description}, they are {how} with axes {order}"
-                               + (" (the operands of the product swapped?)" if product else ""),
-                               ("axis-order", "swapped-arguments") if product else
-                               ("axis-order",))
+                               + (" (two indices, or the operands of a product, swapped?)"
+                                  if _one_swap(order) or _product(key) else ""),
+                               ("axis-order", "swapped-arguments") if _product(key) else
+                               _order_classes(order))
+    # no order of the axes explains it: an array read in another layout than it was stored
     return Finding("reordered-unknown", key,
-                   f"{key} holds exactly the right values, but in another order",
-                   ("axis-order",))
+                   f"{key} holds exactly the right values, but in an order no transpose of "
+                   f"its axes gives: an array read in another layout than it has (reshaped "
+                   f"without its transpose, or stored before it was flattened?)",
+                   ("axis-order", "wrong-cached-value"))
+
+
+def _product(key):
+    """A weight's gradient is a matrix product (x.T @ dout): its operands swapped give its
+    transpose, which reshaped reads as any reordering of the weight's axes."""
+    return key.startswith("dW")
+
+
+def _one_swap(order):
+    """The permutation exchanges exactly two axes."""
+    return sum(i != j for i, j in enumerate(order)) == 2
+
+
+def _order_classes(order):
+    """Two axes exchanged is what two swapped indices, loop offsets or product operands give
+    ((A B).T = B.T A.T) as much as a missing transpose: the output cannot tell them apart."""
+    return ("axis-order", "swapped-arguments") if _one_swap(order) else ("axis-order",)
 
 
 def shifted(component, run, key, oracle):
@@ -478,12 +508,13 @@ def overlaps_only(component, run, key, oracle):
     return False
 
 
-def zeros_at_one_index(component, run, key, oracle):
-    """Right everywhere but at one index of one axis (of the output or of its layout), where it
-    is zero: a loop that stops one short, or skips that part."""
+def _axes_of_layouts(component, run, key):
+    """(description, axis, size, actual, expected, wrong) for each axis of the output and of
+    its layouts (the output seen as (N, out_h, out_w, C, FH, FW), ...), the arrays reshaped
+    to the layout; nothing where the output is right or not comparable."""
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape or actual.ndim < 1:
-        return None
+        return
     rtol, atol = compare.tolerance(run.case)
     for description, shape in _layouts(component, run, key, expected):
         if int(np.prod(shape)) != expected.size:
@@ -491,17 +522,63 @@ def zeros_at_one_index(component, run, key, oracle):
         a, e = actual.reshape(shape), expected.reshape(shape)
         wrong = np.abs(a - e) > atol + rtol * np.abs(e)
         if not wrong.any():
-            return None
+            return
         for axis, size in enumerate(shape):
-            if size < 2:
-                continue
-            hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(len(shape))
-                                                       if i != axis)))
-            if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
-                return Finding("zeros-at-index", key,
-                               f"{key} is right except index {hit[0]} of axis {axis} (seen as "
-                               f"{description}), which is all zeros: a loop skips it (a "
-                               f"range that stops one short?)", ("missing-term",))
+            if size >= 2:
+                yield description, axis, size, a, e, wrong
+
+
+def zeros_at_one_index(component, run, key, oracle):
+    """Right everywhere but at one index of one axis (of the output or of its layout), where it
+    is zero: a loop that stops one short, or skips that part."""
+    for description, axis, _, a, _, wrong in _axes_of_layouts(component, run, key):
+        hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(wrong.ndim) if i != axis)))
+        if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
+            return Finding("zeros-at-index", key,
+                           f"{key} is right except index {hit[0]} of axis {axis} (seen as "
+                           f"{description}), which is all zeros: a loop skips it (a "
+                           f"range that stops one short?)", ("missing-term",))
+    return None
+
+
+def last_index_only(component, run, key, oracle):
+    """Right at the last index of one axis (of the output or of its layout) and zero at every
+    other: only the loop's last pass kept its values, the buffer re-created (or reset)
+    inside the loop."""
+    for description, axis, size, a, e, wrong in _axes_of_layouts(component, run, key):
+        kept = np.take(a, [size - 1], axis=axis)
+        earlier = np.take(a, range(size - 1), axis=axis)
+        if not earlier.any() and _close(kept, np.take(e, [size - 1], axis=axis), run) \
+                and np.take(wrong, range(size - 1), axis=axis).any():
+            return Finding("last-index-only", key,
+                           f"{key} is right at the last index of axis {axis} (seen as "
+                           f"{description}) and zero at every other: only the last pass "
+                           f"of a loop kept its values (the buffer is created, or reset, "
+                           f"inside the loop)", ("overwrite",))
+    return None
+
+
+# the driver's own words for an output the implementation never set
+_NEVER_SET = (re.compile(r"keeps no gradient in `(\w+)`"),
+              re.compile(r"must return a dict with keys \[([^\]]*)\]; got \[([^\]]*)\]"))
+
+
+def never_computed(component, run, key, oracle):
+    """An output missing because the implementation never set it (an attribute left None, a
+    key left out of a dict), while the call itself went through."""
+    if key in run.outcome.outputs or run.outcome.status != "ok":
+        return None
+    for text in _error_texts(run):
+        attribute = _NEVER_SET[0].search(text)
+        listed = _NEVER_SET[1].search(text)
+        missing = {attribute.group(1)} if attribute else set()
+        if listed:
+            wanted, got = (set(re.findall(r"'(\w+)'", g)) for g in listed.groups())
+            missing |= {f"d{k}" for k in wanted - got} | (wanted - got)
+        if key in missing:
+            return Finding("never-set", key,
+                           f"{key} is never set: the implementation computes the others and "
+                           f"leaves this one out", ("missing-term",))
     return None
 
 
@@ -693,14 +770,23 @@ _SIZE_FORMULAS = (
     # (words, bug classes it may be, size(n, kernel, stride, pad))
     ("(size + 2*pad - kernel) // stride, without the + 1", ("output-size",),
      lambda n, k, s, p: (n + 2 * p - k) // s),
-    ("(size + pad - kernel) // stride + 1: the padding counted once", ("output-size",),
+    # also the size of an image padded on one side only
+    ("(size + pad - kernel) // stride + 1: the padding counted once", ("output-size", "padding"),
      lambda n, k, s, p: (n + p - k) // s + 1),
-    ("(size - kernel) // stride + 1: the padding left out", ("output-size",),
+    # the padding left out of the size is also what a call given no padding computes
+    ("(size - kernel) // stride + 1: the padding left out", ("output-size", "padding"),
      lambda n, k, s, p: (n - k) // s + 1),
-    ("size + 2*pad - kernel + 1: the stride left out", ("output-size",),
+    # also what a call given stride 1 computes
+    ("size + 2*pad - kernel + 1: the stride left out", ("output-size", "stride"),
      lambda n, k, s, p: n + 2 * p - k + 1),
     ("rounded up instead of down", ("output-size",),
      lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    ("size + 2*pad - kernel // stride + 1: the parentheses left out (only the kernel divided "
+     "by the stride)", ("output-size",), lambda n, k, s, p: n + 2 * p - k // s + 1),
+    ("(size + 4*pad - kernel) // stride + 1: the input padded twice", ("padding",),
+     lambda n, k, s, p: (n + 4 * p - k) // s + 1 if p > 0 else -1),
+    ("stride * out: a slice without its :stride step", ("stride",),
+     lambda n, k, s, p: ((n + 2 * p - k) // s + 1) * s if s > 1 else -1),
     ("(size + 2*stride - kernel) // pad + 1: stride and pad swapped", ("swapped-arguments",),
      lambda n, k, s, p: (n + 2 * s - k) // p + 1 if p > 0 else -1),
 )
@@ -719,8 +805,9 @@ def _side_candidates(sides, right):
                 on, ok_, os_, op = sides[other]
                 options.append((f"the {other}'s size used for the {side}", ("output-size",),
                                 right[j]))
+                # also what kernel sizes passed in the wrong order give
                 options.append((f"the {other}'s kernel size used for the {side}",
-                                ("output-size",),
+                                ("output-size", "swapped-arguments"),
                                 (n + 2 * p - ok_) // s + 1))
                 options.append((f"the {other}'s input size used for the {side}",
                                 ("output-size",), (on + 2 * p - k) // s + 1))
@@ -744,10 +831,12 @@ def _size_combinations(component, p):
 def _size_finding(key, matches, shown):
     """One finding for every explanation that fits (the simplest first); its classes are
     theirs: all of them if they differ (possibilities)."""
-    fewest = min(len(wrong) for wrong, _ in matches)
+    def mistakes(wrong):  # one slip typed on both sides' lines is one mistake
+        return len({words for _, words, _, _ in wrong})
+    fewest = min(mistakes(wrong) for wrong, _ in matches)
     options = {}
     for wrong, _ in matches:
-        if len(wrong) == fewest:  # the mistakes, whichever side they hit in this case
+        if mistakes(wrong) == fewest:  # the mistakes, whichever side they hit in this case
             words = " and ".join(sorted({words for _, words, _, _ in wrong}))
             options[words] = tuple(dict.fromkeys(c for _, _, cs, _ in wrong for c in cs))
     return Finding("size-formula", key, f"{shown}: " + _one_of(options),
@@ -790,7 +879,10 @@ def _same_sizes(shape, actual):
 
 
 # the shapes of a failed reshape or broadcast (the student's sizes made one of them)
-_SHAPE_IN_ERROR = re.compile(r"shape \(([\d, ]+(?:newaxis)?)\)")
+# (a broadcast error lists several after "shapes")
+_SHAPE_IN_ERROR = re.compile(r"\((\d+(?:, ?\d+)+(?:, ?newaxis)?)\)")
+# the size of an array that could not be reshaped (made from the student's sizes)
+_SIZE_IN_ERROR = re.compile(r"cannot reshape array of size (\d+)")
 
 
 def _error_texts(run):
@@ -813,14 +905,35 @@ def size_in_error(component, run, key, oracle):
     n = p.get("N", (p.get("input_shape") or [None])[0])
     pairs = {t[i:i + 2] for t in tuples if len(t) >= 3 and t[0] == n
              for i in (1, len(t) - 2)}
-    if not pairs:
+    sizes_seen = {int(m) for text in texts for m in _SIZE_IN_ERROR.findall(text)}
+    if not pairs and not sizes_seen:
         return None  # no shape of this case's batch in the message: nothing to read
     matches = [(wrong, right) for sizes, wrong, right in _size_combinations(component, p)
-               if tuple(sizes) in pairs]
+               if tuple(sizes) in pairs or sizes_seen & {
+                   int(np.prod(shape)) for shape in component.geometry.shapes(p, sizes).values()}]
     if not matches:
         return False
     return _size_finding(key, matches, f"{component.name} crashed on an output size a usual "
                                        f"mistake gives")
+
+
+def padded_batch_in_error(component, run, key, oracle):
+    """A crash whose message shows the batch and channel axes grown by twice the padding:
+    np.pad given a bare `pad` pads every axis, not only the height and width."""
+    texts = _error_texts(run)
+    p = run.case.params
+    n, c = (p["input_shape"][:2] if "input_shape" in p else (p.get("N"), p.get("C")))
+    pad = p.get("pad")
+    if not texts or not isinstance(pad, int) or pad <= 0 or n is None or c is None:
+        return None
+    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
+              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
+    if not any(t[:2] == (n + 2 * pad, c + 2 * pad) for t in tuples):
+        return False
+    return Finding("padded-batch", key,
+                   f"{component.name} crashed on an array whose batch and channel sizes are "
+                   f"{n + 2 * pad} and {c + 2 * pad}: the padding was added to every axis (np.pad "
+                   f"given a bare pad), not only to the height and width", ("padding",))
 
 
 _DTYPE_IN_ERROR = re.compile(r"dtype\('(u?int\d+)'\)")
@@ -880,12 +993,24 @@ def crop_size(component, run, key, oracle):
         return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
                                             f"{expected.shape}: the height and the width are "
                                             f"swapped", ("output-size",))
-    words = {(-pad, -pad): "the crop removes the padding twice ([pad:H, pad:W])",
-             (2 * pad, 2 * pad): "the padding is never cropped off"}
-    if pad > 0 and (dh, dw) in words:
-        return Finding("crop-size", key, f"{key} has shape {actual.shape}, not "
-                                         f"{expected.shape}: {words[(dh, dw)]}", ("padding",))
-    return None
+    stride = run.case.params.get("stride")
+    options = {}
+    if pad > 0 and (dh, dw) == (-pad, -pad):
+        options["the crop removes the padding twice ([pad:H, pad:W])"] = ("padding",)
+    if pad > 0 and (dh, dw) == (2 * pad, 2 * pad):
+        options["the padding is never cropped off"] = ("padding",)
+    if pad > 0 and (dh, dw) == (pad, pad):
+        options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
+                "image"] = ("padding", "wrong-cached-value")
+    if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
+            pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
+        options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
+                "keeps the buffer's stride - 1 extra rows"] = ("padding",)
+    if not options:
+        return None
+    return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
+                   + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
+                                                           for c in cs)), options=options)
 
 
 def equals_another_output(component, run, key, oracle):
@@ -950,7 +1075,9 @@ def right_for_reordered_input(component, run, key, oracle):
                 return Finding("reordered-input", key,
                                f"{key} is exactly the right answer for `{name}` read in "
                                f"another axis order ({order}): `{name}` is reshaped without "
-                               f"the transpose it needs", ("axis-order",))
+                               f"the transpose it needs" + (
+                                   ", or two of its indices are swapped" if _one_swap(order)
+                                   else ""), _order_classes(order))
     return None
 
 
@@ -969,8 +1096,10 @@ _ACCEPTED = _Accepted
 
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
-             integer_parameters, size_formula, size_in_error, crop_size, negated, missing_bias,
+             integer_parameters, never_computed, size_formula, size_in_error,
+             padded_batch_in_error, crop_size, negated, missing_bias,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,
-             zeros_at_one_index, right_for_reordered_input, reordered, where_wrong)
+             zeros_at_one_index, last_index_only, right_for_reordered_input, reordered,
+             where_wrong)

@@ -46,8 +46,12 @@ VARIANT_CLASSES = {
     "missing-pooling-layer": "output-size",
     "im2col-columns-order": "axis-order", "im2col-rows-transposed": "axis-order",
     "output-transposed-hw": "axis-order", "output-reshaped-without-transpose": "axis-order",
-    "dW-reshaped-without-transpose": "axis-order", "W-reshaped-without-transpose": "axis-order",
-    "pooling-output-without-transpose": "axis-order", "affine-dx-not-reshaped": "output-size",
+    # col.T @ dout reshaped untransposed, or dout.T @ col transposed: the same dW
+    "dW-reshaped-without-transpose": ("axis-order", "swapped-arguments"),
+    "W-reshaped-without-transpose": "axis-order",
+    "pooling-output-without-transpose": "axis-order",
+    # dx left flat: never reshaped back, or reshaped to a shape stored after flattening
+    "affine-dx-not-reshaped": ("output-size", "wrong-cached-value"),
     "im2col-ignores-pad": "padding", "col2im-crop-off-by-pad": "padding",
     "col2im-no-crop": "padding", "pool-pads-with-zero": "padding",
     "col2im-overwrites": "overwrite",
@@ -93,11 +97,15 @@ class Named:
 
 
 def variant_classes(hints, component):
-    """[(class, the variant's own words)] for the matched variants that have a class."""
+    """[(classes, the variant's own words)] for the matched variants that have a class."""
     from .. import variants
 
-    return [(VARIANT_CLASSES[h], variants.hint(h, component)) for h in dict.fromkeys(hints)
-            if h in VARIANT_CLASSES]
+    found = []
+    for h in dict.fromkeys(hints):
+        classes = VARIANT_CLASSES.get(h, ())
+        found.append((classes if isinstance(classes, tuple) else (classes,),
+                      variants.hint(h, component)))
+    return [(classes, words) for classes, words in found if classes]
 
 
 def name_findings(findings, from_variants):
@@ -105,10 +113,12 @@ def name_findings(findings, from_variants):
     one class names it; one that supports several names them as possibilities."""
     support, known = {}, {}
     certain = set()
-    for cls, words in from_variants:
-        known.setdefault(cls, []).append(words)
-        support.setdefault(cls, [])
-        certain.add(cls)
+    for classes, words in from_variants:
+        for cls in classes:
+            known.setdefault(cls, []).append(words)
+            support.setdefault(cls, [])
+        if len(classes) == 1:  # a variant two mistakes reproduce alike names both possible
+            certain.add(classes[0])
     for finding in findings:
         for cls in finding.classes:
             support.setdefault(cls, []).append(finding.text)

@@ -53,9 +53,7 @@ def matching(case, inputs, expected, outputs, keys, names=None):
     rtol, atol = compare.tolerance(case)
     found = []
     requirements = {v.name: v.requires for v in REGISTRY.get(case.component, [])}
-    evidence = {**inputs, **{k: v for k, v in outputs.items()
-                             if ":" in k and not k.startswith("error:")
-                             and compare.as_numbers(v) is not None}}
+    evidence = _evidence(inputs, outputs)
     overflows = {v.name for v in REGISTRY.get(case.component, []) if v.overflow}
     for name, predicted in _predictions(case, evidence, expected).items():
         if names is not None and name not in names:
@@ -76,6 +74,38 @@ def matching(case, inputs, expected, outputs, keys, names=None):
                for k in shared):
             found.append(name)
     return found
+
+
+def _evidence(inputs, outputs):
+    """What a variant may see: the inputs, and the facts the implementation reported as
+    data."""
+    return {**inputs, **{k: v for k, v in outputs.items()
+                         if ":" in k and not k.startswith("error:")
+                         and compare.as_numbers(v) is not None}}
+
+
+def contradicts(name, case, inputs, expected, outputs):
+    """The variant predicts an output that came back wrong, and wrong otherwise than it
+    predicts: the implementation is not that mistake (it matched elsewhere by
+    coincidence)."""
+    if expected is None or case.dtype != np.float64:
+        return False  # float32 underflows where the float64 prediction does not: no witness
+    predicted = _predictions(case, _evidence(inputs, outputs), expected).get(name)
+    if not predicted:
+        return False
+    rtol, atol = compare.tolerance(case)
+    for key, prediction in predicted.items():
+        if key not in outputs or key not in expected or key == "error":
+            continue
+        got = outputs[key]
+        if compare.as_numbers(got) is None or compare.close(got, expected[key], rtol, atol):
+            continue
+        if any(not np.isfinite(np.asarray(alt, dtype=float)).all()
+               for alt in _alternatives(prediction)):
+            continue  # a NaN predicted here is an accident of the inputs (as in matching)
+        if not any(_matches(got, alt, rtol, atol) for alt in _alternatives(prediction)):
+            return True
+    return False
 
 
 def matching_error(case, inputs, expected, error):

@@ -1,8 +1,8 @@
-"""A holdout set of single-bug chapter 7 submissions, written blind (see README.md).
+"""A second set of single-bug chapter 7 submissions, written blind as a holdout and since used
+to improve the diagnosis: training material now (see README.md).
 
 Each Bug is the correct example `conformance/examples/submission/cnn.py` with one mistake, given
-as exact text replacements applied in order. Measure the grader's diagnosis with it; never tune
-the grader on it.
+as exact text replacements applied in order.
 """
 
 from dataclasses import dataclass
