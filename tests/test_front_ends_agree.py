@@ -1,7 +1,7 @@
 """One judge: `scratch-cnn conformance --impl` (the implementation in this process) and
 `scratch-cnn grade` (the implementation in the sandbox) reach the same verdict, with the same
 hints, on every case both run: on the correct example and on every single-bug submission in
-tests/ (tests/buggy/ and the blind set, tests/blind_bugs/).
+tests/ (tests/buggy/ and the blind sets, tests/blind_bugs*/).
 
 Both go through conformance/pipeline.py; this test is what keeps it that way. The grader runs
 with its default rubric (visible inputs only: hidden inputs repeat the same checks on other
@@ -13,13 +13,17 @@ import pytest
 from conformance import catalog, suite
 from conformance.grading import grade, rubric
 from tests.blind_bugs import bugs as blind
+from tests.blind_bugs_final import bugs as final
+from tests.blind_bugs_holdout import bugs as holdout
 from tests.buggy import bugs as buggy
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on purpose
 
+BLIND_SETS = {"blind": blind, "holdout": holdout, "final": final}
 SUBMISSIONS = ([pytest.param(None, id="example")]
                + [pytest.param(("buggy", b), id=f"buggy-{b.name}") for b in buggy.BUGS]
-               + [pytest.param(("blind", b), id=f"blind-{b.name}") for b in blind.BUGS])
+               + [pytest.param((kind, b), id=f"{kind}-{b.name}")
+                  for kind, module in BLIND_SETS.items() for b in module.BUGS])
 
 
 def _write(which, folder):
@@ -28,8 +32,9 @@ def _write(which, folder):
     kind, bug = which
     if kind == "buggy":
         return buggy.write_buggy(bug, folder)
+    module = BLIND_SETS[kind]
     path = folder / "cnn.py"
-    path.write_text(blind.apply(bug, blind.example_source()), encoding="utf-8")
+    path.write_text(module.apply(bug, module.example_source()), encoding="utf-8")
     return path
 
 
