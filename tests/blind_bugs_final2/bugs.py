@@ -5,15 +5,12 @@ as exact text replacements applied in order. Measure the grader's diagnosis with
 the grader on it. The format and its machinery are the first holdout's, imported.
 """
 
-from tests.blind_bugs_holdout.bugs import (  # noqa: F401 (the format, re-exported)
-    BUG_CLASSES,
-    COMPONENTS,
-    EXAMPLE,
-    Bug,
-    ReplacementError,
-    apply,
-    example_source,
-)
+from tests.blind_bugs_holdout import bugs as holdout
+
+# the format and its machinery, defined once for every set
+Bug, ReplacementError, apply, example_source = (
+    holdout.Bug, holdout.ReplacementError, holdout.apply, holdout.example_source)
+EXAMPLE, COMPONENTS, BUG_CLASSES = holdout.EXAMPLE, holdout.COMPONENTS, holdout.BUG_CLASSES
 
 # Texts of the example that several rows replace. im2col and col2im share their size lines and
 # the shape of their loop, so each anchor carries a line that only its own function has.
@@ -34,10 +31,7 @@ IM2COL_LOOP = """\
             fx_end = fx + stride * out_w
             col[:, :, fy, fx, :, :] = img[:, :, fy:fy_end:stride, fx:fx_end:stride]
 """
-COL2IM_BODY = """\
-    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w).transpose(0, 3, 4, 5, 1, 2)
-
-    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))
+COL2IM_LOOP = """\
     for fy in range(filter_h):
         fy_end = fy + stride * out_h
         for fx in range(filter_w):
@@ -54,16 +48,6 @@ POOL_PAD = """\
                           constant_values=-np.inf)
 
         col = im2col(x_padded, self.pool_h, self.pool_w, self.stride, 0)
-"""
-POOL_DMAX = """\
-        dout = dout.transpose(0, 2, 3, 1)
-
-        pool_size = self.pool_h * self.pool_w
-        dmax = np.zeros((dout.size, pool_size))
-        dmax[np.arange(self.arg_max.size), self.arg_max.flatten()] = dout.flatten()
-        dmax = dmax.reshape(dout.shape + (pool_size,))
-
-        dcol = dmax.reshape(dmax.shape[0] * dmax.shape[1] * dmax.shape[2], -1)
 """
 RELU_FORWARD = """\
         self.mask = (x <= 0)
@@ -86,9 +70,7 @@ SOFTMAX_BODY = """\
     return e / np.sum(e, axis=-1, keepdims=True)
 """
 CEE_RETURN = "return -np.sum(np.log(y[np.arange(batch_size), t] + 1e-7)) / batch_size"
-SWL_BACKWARD = """\
-        if self.t.size == self.y.size:  # one-hot
-            dx = (self.y - self.t) / batch_size
+SWL_LABEL_BRANCH = """\
         else:
             dx = self.y.copy()
             dx[np.arange(batch_size), self.t] -= 1
@@ -99,19 +81,6 @@ NET_CONV_SIZES = """\
         conv_w = (input_w - filter_size + 2 * filter_pad) // filter_stride + 1
 """
 NET_POOL_SIZE = "pool_output_size = filter_num * (conv_h // 2) * (conv_w // 2)"
-NET_GRADIENT = """\
-        # forward
-        self.loss(x, t)
-
-        # backward
-        dout = 1
-        dout = self.last_layer.backward(dout)
-
-        layers = list(self.layers.values())
-        layers.reverse()
-        for layer in layers:
-            dout = layer.backward(dout)
-"""
 
 
 def _im2col(name, bug_class, description, *replace):
@@ -145,15 +114,14 @@ BUGS = [
         "im2col-loop-windows-start-at-y", "stride",
         "im2col is rewritten as a loop over output positions whose windows start at (y, x) "
         "instead of (y * stride, x * stride).",
-        ("    col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))\n\n"
-         "    # one strided slice per filter offset (fy, fx): every window's pixel at that offset\n"
-         + IM2COL_LOOP + "\n"
-         "    col = col.transpose(0, 4, 5, 1, 2, 3).reshape(N * out_h * out_w, -1)\n",
-         "    col = np.zeros((N, out_h, out_w, C, filter_h, filter_w))\n"
+        ("col = np.zeros((N, C, filter_h, filter_w, out_h, out_w))",
+         "col = np.zeros((N, out_h, out_w, C, filter_h, filter_w))"),
+        ("    # one strided slice per filter offset (fy, fx): every window's pixel at that offset\n"
+         + IM2COL_LOOP,
          "    for y in range(out_h):\n"
          "        for x in range(out_w):\n"
-         "            col[:, y, x] = img[:, :, y:y + filter_h, x:x + filter_w]\n"
-         "    col = col.reshape(N * out_h * out_w, -1)\n"),
+         "            col[:, y, x] = img[:, :, y:y + filter_h, x:x + filter_w]\n"),
+        ("col = col.transpose(0, 4, 5, 1, 2, 3).reshape(", "col = col.reshape("),
     ),
     _im2col(
         "im2col-size-helper-pads-once", "output-size",
@@ -185,9 +153,8 @@ BUGS = [
         "col2im-loop-assigns-windows", "col2im", "overwrite",
         "col2im is rewritten as a loop over output positions that assigns each window with = "
         "instead of adding it, so overlapping windows overwrite each other.",
-        [(COL2IM_BODY,
-          "    col = col.reshape(N, out_h, out_w, C, filter_h, filter_w)\n\n"
-          "    img = np.zeros((N, C, H + 2 * pad + stride - 1, W + 2 * pad + stride - 1))\n"
+        [(".transpose(0, 3, 4, 5, 1, 2)", ""),
+         (COL2IM_LOOP,
           "    for y in range(out_h):\n"
           "        for x in range(out_w):\n"
           "            ys, xs = y * stride, x * stride\n"
@@ -320,12 +287,16 @@ BUGS = [
         "pool-backward-loop-untransposed-dout", "Pooling", "axis-order",
         "backward is rewritten as a loop over windows that takes the gradients from "
         "dout.flatten() in (N, C, H, W) order, while the windows run over (N, H, W, C).",
-        [(POOL_DMAX,
-          "        pool_size = self.pool_h * self.pool_w\n"
+        [("        dout = dout.transpose(0, 2, 3, 1)\n\n", ""),
+         ("        dmax = np.zeros((dout.size, pool_size))\n"
+          "        dmax[np.arange(self.arg_max.size), self.arg_max.flatten()] = dout.flatten()\n"
+          "        dmax = dmax.reshape(dout.shape + (pool_size,))\n",
           "        grads = dout.flatten()\n"
           "        dcol = np.zeros((grads.size, pool_size))\n"
           "        for i in range(grads.size):  # the window's maximum gets its gradient\n"
-          "            dcol[i, self.arg_max[i]] = grads[i]\n")],
+          "            dcol[i, self.arg_max[i]] = grads[i]\n"),
+         ("\n        dcol = dmax.reshape(dmax.shape[0] * dmax.shape[1] * dmax.shape[2], -1)\n",
+          "")],
     ),
     Bug(
         "pool-width-true-division", "Pooling", "integer-dtype",
@@ -469,7 +440,10 @@ BUGS = [
     Bug(
         "swl-backward-one-hot-formula-only", "SoftmaxWithLoss", "missing-term",
         "backward always computes (y - t) / batch_size, without the branch for label targets.",
-        [(SWL_BACKWARD, "        dx = (self.y - self.t) / batch_size\n")],
+        [("        if self.t.size == self.y.size:  # one-hot\n"
+          "            dx = (self.y - self.t) / batch_size\n",
+          "        dx = (self.y - self.t) / batch_size\n"),
+         (SWL_LABEL_BRANCH, "")],
     ),
     Bug(
         "swl-softmax-exp-of-minus-x", "SoftmaxWithLoss", "sign",
@@ -525,14 +499,9 @@ BUGS = [
         "net-forward-after-backward", "SimpleConvNet", "stale-forward",
         "gradient runs backward first and calls self.loss(x, t) only after it, so backward "
         "uses the previous forward's caches.",
-        [(NET_GRADIENT,
-          "        dout = 1\n"
-          "        dout = self.last_layer.backward(dout)\n\n"
-          "        layers = list(self.layers.values())\n"
-          "        layers.reverse()\n"
-          "        for layer in layers:\n"
-          "            dout = layer.backward(dout)\n"
-          "        self.loss(x, t)\n")],
+        [("        # forward\n        self.loss(x, t)\n\n", ""),
+         ("            dout = layer.backward(dout)\n",
+          "            dout = layer.backward(dout)\n        self.loss(x, t)\n")],
     ),
     Bug(
         "net-W3-assigned-to-W2", "SimpleConvNet", "overwrite",
