@@ -50,9 +50,12 @@ def example_baseline(source, reference):
     return set(disagreements(observe(module_from_source(source, "example")), reference))
 
 
-def main():
+def main(bugs=None):
+    """One line per bug of `bugs` (a set's module; this set's unless given)."""
     import scratch_cnn
-    from tests.blind_bugs_final import bugs
+
+    if bugs is None:
+        from tests.blind_bugs_final import bugs
 
     source, reference = bugs.example_source(), observe(scratch_cnn)
     baseline = example_baseline(source, reference)

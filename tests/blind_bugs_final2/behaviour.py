@@ -1,0 +1,19 @@
+"""Does a bug of this set change what the submission computes? The final holdout's observations
+(tests/blind_bugs_final/behaviour.py: the first holdout's plus scores around 1000), imported,
+not copied: this set needs no case they lack.
+
+    python -m tests.blind_bugs_final2.behaviour   # one line per bug: the outputs it changes
+"""
+
+from tests.blind_bugs_final import behaviour
+from tests.blind_bugs_final.behaviour import example_baseline, observe, own_changes  # noqa: F401
+
+
+def main():
+    from tests.blind_bugs_final2 import bugs
+
+    behaviour.main(bugs)
+
+
+if __name__ == "__main__":
+    main()
