@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .anatomy import find_relations
 from .experiments import run_experiments
-from .names import BUG_CLASSES, name_findings, variant_classes
+from .names import BUG_CLASSES, name_factors, name_findings, variant_classes
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Diagnosis:
     where: list = field(default_factory=list)     # confirmed experiments, in words
     evidence: list = field(default_factory=list)  # anatomy.Finding, exact relations
     bugs: list = field(default_factory=list)      # names.Named: class, words, fix, certain
+    factors: list = field(default_factory=list)   # the factors of `where`, by name
 
     def classes(self):
         """The bug classes named (certain or possible)."""
@@ -61,8 +62,18 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
                      every_run=every_run)
         seen |= {f.kind for f in d.evidence}
         diagnoses[behaviour] = d
+    _name_factors(diagnoses.values())
     _one_likely_bug(diagnoses.values())
     return diagnoses
+
+
+def _name_factors(diagnoses):
+    """The confirmed factors as evidence: where one points at classes that the component's
+    relations and variants do not name, those are possible too (and, in its own behaviour,
+    no class stays likely)."""
+    named = {c for d in diagnoses for c in d.classes()}
+    for d in diagnoses:
+        d.bugs = name_factors(d.bugs, d.factors, named)
 
 
 def _one_likely_bug(diagnoses):
@@ -89,11 +100,13 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
     diagnosis = Diagnosis(component.name, behaviour)
     if not failing:
         return diagnosis
-    diagnosis.where = run_experiments(component, behaviour, failing, rerun)
+    confirmed = run_experiments(component, behaviour, failing, rerun)
+    diagnosis.where = [sentence for _, sentence in confirmed]
     # the relations are read from outputs: the smallest cases that returned some come first
     answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
+    diagnosis.factors = [factor for factor, _ in confirmed]
     diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
         _consistent_hints(behaviour, failing, every_run or failing), component.name))
     return diagnosis

@@ -233,8 +233,11 @@ def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape or expected.size < 4:
         return None
-    if np.mean(expected != np.round(expected)) < 0.5:
+    fractional = expected != np.round(expected)
+    if np.mean(fractional) < 0.5:
         return None  # the right answer is mostly whole numbers itself
+    if not actual.any():
+        return None  # all zeros: nothing was written, which says nothing of the dtype
     raw = np.asarray(run.outcome.outputs[key])
     if raw.dtype.kind in "iu" or np.all(actual == np.round(actual)):
         truncated = _close(actual, np.trunc(expected), run)
@@ -548,7 +551,8 @@ def last_index_only(component, run, key, oracle):
     for description, axis, size, a, e, wrong in _axes_of_layouts(component, run, key):
         kept = np.take(a, [size - 1], axis=axis)
         earlier = np.take(a, range(size - 1), axis=axis)
-        if not earlier.any() and _close(kept, np.take(e, [size - 1], axis=axis), run) \
+        if not earlier.any() and kept.any() and \
+                _close(kept, np.take(e, [size - 1], axis=axis), run) \
                 and np.take(wrong, range(size - 1), axis=axis).any():
             return Finding("last-index-only", key,
                            f"{key} is right at the last index of axis {axis} (seen as "

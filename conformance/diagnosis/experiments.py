@@ -14,8 +14,8 @@ WITNESSES = 2  # failing cases each factor is taken away from (the smallest ones
 
 
 def run_experiments(component, behaviour, runs, rerun):
-    """Sentences for the factors whose removal makes the failing behaviour pass. runs: the
-    failing CaseRuns of `behaviour`, smallest first."""
+    """[(factor name, sentence)] for the factors whose removal makes the failing behaviour
+    pass. runs: the failing CaseRuns of `behaviour`, smallest first."""
     found = []
     for factor in component.factors:
         if not runs or not all(factor.applies(run.case.params) for run in runs):
@@ -25,10 +25,10 @@ def run_experiments(component, behaviour, runs, rerun):
         if not all(neighbours):
             continue
         p, neighbour = runs[0].case.params, neighbours[0]
-        found.append(
+        found.append((factor.name, (
             f"it depends on {factor.name}: every failing case has it, and the smallest one "
             f"({factor.describe(p)}) passes with {factor.describe(neighbour.params)} instead, "
-            f"all else equal ({describe_params(neighbour)})")
+            f"all else equal ({describe_params(neighbour)})")))
     return found
 
 
