@@ -26,7 +26,6 @@ UNDETECTED = "not detected: every graded check passes (the bug shows in no outpu
 CRASHES = "crashes on every case, with no shape that points at the cause"
 NOT_NAMED = {
     "col2im-reuses-im2col-transpose": "its output matches no relation the diagnosis knows",
-    "conv-im2col-filter-sizes-swapped": CRASHES,
     "conv-col2im-stride-pad-swapped": "the crash's sizes fit the swap on some cases only",
     "conv-stores-flattened-weights": "crashes on the second forward only: no relation",
     "pool-stride-is-window": "the answer matches no relation on the cases it runs",
