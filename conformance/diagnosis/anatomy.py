@@ -20,6 +20,7 @@ from .findings import (
     _close,
     _error_texts,
     _informative,
+    _one_of,
     _pair,
 )
 from .shapes import (
@@ -260,17 +261,24 @@ def scaled(component, run, key, oracle):
     named = _scale_words(run, k)
     if actual.size == 1 and not named:
         return False  # any number is some multiple of another: only a named factor says more
-    if not named:
-        return Finding("scaled:unnamed", key, f"{key} is exactly {k:.6g} times the right value",
-                       ("scale",))
-    # the factor's symbol is what must hold on every case; its number changes with the case
+    # the factor's symbol is what must hold on every case (its number changes with the
+    # case), or the number itself where it is the same in every case
     options = {f"a factor of {symbol}": ("scale",) for symbol in named}
+    options[f"a factor of {k:.6g}"] = ("scale",)
     return Finding("scaled", key, f"{key} is exactly {k:.6g} times the right value: "
-                   + " or ".join(named.values()), ("scale",), options=options)
+                   + _one_of(options), ("scale",), options=options)
 
 
-def missing_bias(component, run, key, oracle):
-    """actual = expected - b, with b an input broadcast along one axis."""
+# k in actual = expected + k * b: what it says of the term b
+_TERM_MULTIPLES = {
+    -1: ("is never added", ("missing-term",)),
+    -2: ("is subtracted where it should be added", ("sign",)),
+}
+
+
+def input_term_off(component, run, key, oracle):
+    """actual = expected + k * b, with b an input broadcast along one axis and k = -1 (the
+    term never added) or -2 (subtracted instead of added)."""
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape:
         return None
@@ -284,11 +292,13 @@ def missing_bias(component, run, key, oracle):
                 continue
             shape = [1] * actual.ndim
             shape[axis] = size
-            if _close(diff, np.broadcast_to(-v.reshape(shape), diff.shape), run):
-                return Finding("missing-bias", key,
-                               f"{key} is the right value minus the input `{name}` along "
-                               f"axis {axis}: `{name}` (the bias) is never added",
-                               ("missing-term",))
+            term = np.broadcast_to(v.reshape(shape), diff.shape)
+            for k, (words, classes) in _TERM_MULTIPLES.items():
+                if _close(diff, k * term, run):
+                    return Finding(f"input-term:{k}", key,
+                                   f"{key} is the right value {'minus' if k < 0 else 'plus'} "
+                                   f"{abs(k)} x the input `{name}` along axis {axis}: "
+                                   f"`{name}` {words}", classes)
     return None
 
 
@@ -523,7 +533,8 @@ def last_index_only(component, run, key, oracle):
 
 # the driver's own words for an output the implementation never set
 _NEVER_SET = (re.compile(r"keeps no gradient in `(\w+)`"),
-              re.compile(r"must return a dict with keys \[([^\]]*)\]; got \[([^\]]*)\]"))
+              re.compile(r"must return a dict with keys \[([^\]]*)\]; got \[([^\]]*)\]"),
+              re.compile(r"gradient\(\)\['(\w+)'\]` returned None"))
 
 
 def never_computed(component, run, key, oracle):
@@ -535,6 +546,7 @@ def never_computed(component, run, key, oracle):
         attribute = _NEVER_SET[0].search(text)
         listed = _NEVER_SET[1].search(text)
         missing = {attribute.group(1)} if attribute else set()
+        missing |= {f"d{name}" for name in _NEVER_SET[2].findall(text)}
         if listed:
             wanted, got = (set(re.findall(r"'(\w+)'", g)) for g in listed.groups())
             missing |= {f"d{k}" for k in wanted - got} | (wanted - got)
@@ -707,8 +719,20 @@ def accuracy_relations(component, run, key, oracle):
     return False
 
 
+# the reductions a student may run over the wrong axes
+_REDUCTIONS = (("summed", np.sum), ("reduced with np.max", np.max), ("averaged", np.mean))
+
+
+def _sum_is_right(g, axes, expected, run):
+    """Whether summing over these axes gives the right value: then the axes are right, and a
+    mean over them is a scale, not a reduction over the wrong axes."""
+    summed = g.sum(axis=axes)
+    return summed.size == expected.size and _close(summed.reshape(expected.shape), expected, run)
+
+
 def sums_other_axes(component, run, key, oracle):
-    """A sum over the wrong axes of an input (db over the filters instead of the positions)."""
+    """A reduction over the wrong axes of an input (db summed over the filters instead of the
+    positions; np.max(x, 0) for np.maximum(x, 0))."""
     actual, expected = _pair(run, key)
     if actual is None:
         return None
@@ -716,16 +740,14 @@ def sums_other_axes(component, run, key, oracle):
         g = np.asarray(value, dtype=np.float64)
         if g.ndim < 2:
             continue
-        for r in range(1, g.ndim + 1):
+        for (words, reduce), r in itertools.product(_REDUCTIONS, range(1, g.ndim + 1)):
             for axes in itertools.combinations(range(g.ndim), r):
-                summed = g.sum(axis=axes)
-                if summed.size == actual.size and not (
-                        summed.size == expected.size and _close(summed.reshape(
-                            expected.shape), expected, run)) and _close(
-                        actual.reshape(-1), summed.reshape(-1), run):
+                reduced = reduce(g, axis=axes)
+                if reduced.size == actual.size and not _sum_is_right(g, axes, expected, run) \
+                        and _close(actual.reshape(-1), reduced.reshape(-1), run):
                     return Finding("sums-other-axes", key,
-                                   f"{key} is `{name}` summed over axes {axes}, which are the "
-                                   f"wrong ones", ("reduction-axis",))
+                                   f"{key} is `{name}` {words} over axes {axes}, which are "
+                                   f"the wrong ones", ("reduction-axis",))
     return None
 
 
@@ -842,7 +864,7 @@ _ACCEPTED = _Accepted
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
-             padded_batch_in_error, crop_size, negated, missing_bias,
+             padded_batch_in_error, crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,
