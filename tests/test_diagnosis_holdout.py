@@ -19,8 +19,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on
 NOT_NAMED = {
     "conv-W-reshaped-in-place": "crashes on the second forward; the parameter's new shape is "
                                 "not recorded when the call raises",
-    "conv-pads-twice": "the crash's sizes fit the input padded twice on the array contract "
-                       "only; forward's crash says nothing the detectors read",
     "conv-output-reshaped-width-first": "a reshape with the sides' sizes swapped, then a "
                                         "transpose: no permutation of the axes gives it",
     "pool-pads-with-plus-inf": "infinite values where the padding is are stated, with no "
@@ -31,14 +29,11 @@ NOT_NAMED = {
     "pool-gradient-to-the-minimum": "the gradient goes to each window's minimum, which only "
                                     "the -x counterfactual reproduces, and not with padding",
     "cee-log-of-product": UNDETECTED,
-    "cee-one-hot-not-converted": "crashes on one-hot targets with a float index; the crash "
-                                 "is not read",
     "swl-loss-arguments-swapped": "crashes with a float index; the crash is not read",
     "swl-target-entry-set-to-minus-one": "dx is wrong at the targets only: no relation",
     "net-conv-param-popped": UNDETECTED,
     "net-accuracy-from-last-loss": "the accuracy is missing (a crash inside), no relation",
     "net-loss-arguments-swapped": "the loss crashes inside the network, no relation",
-    "net-conv-pad-not-passed": "the network crashes inside on W2's size; W2 itself is right",
 }
 
 

@@ -9,7 +9,9 @@ name of any module in the blind set's format (`BUGS`, each with `name`, `compone
 own component's graded cases, as the grader's default rubric grades them, and diagnosed. One
 line per bug says whether its class was named (certainly or as a possibility), and flags a
 wrong *certain* class ("Likely bug" of another class: the feedback states a bug that is not
-there). `-v` prints the feedback lines too. The last line gives the figures.
+there). `-v` prints the feedback lines too. The last line gives the figures: how many are
+named, how many of those as the likely bug (the rest as possibilities), how many state a
+wrong class as the likely one, how many no graded check detects.
 """
 
 import importlib
@@ -61,11 +63,12 @@ def main(argv):
     module = load_bugs(args[0])
     warnings.simplefilter("ignore")
     folder = Path(tempfile.mkdtemp())
-    named = wrong = undetected = 0
+    named = likely = wrong = undetected = 0
     for bug in module.BUGS:
         detected, certain, classes, lines = diagnose_bug(module, bug, folder)
         undetected += not detected
         named += bug.bug_class in classes
+        likely += bug.bug_class in certain
         wrong_certain = sorted(certain - {bug.bug_class})
         wrong += bool(wrong_certain)
         verdict = ("UNDETECTED" if not detected else
@@ -76,8 +79,8 @@ def main(argv):
             for line in lines:
                 print(f"    {line[:400]}")
     total = len(module.BUGS)
-    print(f"named {named}/{total} ({100 * named / total:.0f}%), wrong certain class {wrong}, "
-          f"undetected {undetected}")
+    print(f"named {named}/{total} ({100 * named / total:.0f}%; {likely} as the likely bug), "
+          f"wrong certain class {wrong}, undetected {undetected}")
 
 
 if __name__ == "__main__":

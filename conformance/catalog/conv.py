@@ -7,7 +7,7 @@ from .base import REPEAT_DX, Component, Factor, Geometry, Identity, away_from_ze
 
 DTYPES = ("float64", "float32")
 DTYPE_FACTOR = Factor("float32 input", lambda p: p.get("dtype") == "float32",
-                      lambda p: {"dtype": "float64"}, lambda p: "float32")
+                      lambda p: {"dtype": "float64"}, lambda p: p["dtype"])
 
 # The geometry rows of the quick grid; each row is there for a reason.
 # N  C  H   W  FH FW stride pad   why

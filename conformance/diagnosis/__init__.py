@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .anatomy import find_relations
 from .experiments import run_experiments
-from .names import BUG_CLASSES, name_findings, variant_classes
+from .names import BUG_CLASSES, name_factors, name_findings, variant_classes
 
 
 @dataclass
@@ -28,6 +28,7 @@ class Diagnosis:
     where: list = field(default_factory=list)     # confirmed experiments, in words
     evidence: list = field(default_factory=list)  # anatomy.Finding, exact relations
     bugs: list = field(default_factory=list)      # names.Named: class, words, fix, certain
+    factors: list = field(default_factory=list)   # the factors of `where`, by name
 
     def classes(self):
         """The bug classes named (certain or possible)."""
@@ -61,14 +62,38 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
                      every_run=every_run)
         seen |= {f.kind for f in d.evidence}
         diagnoses[behaviour] = d
+    _name_factors(component, diagnoses.values(), every_run)
     _one_likely_bug(diagnoses.values())
     return diagnoses
+
+
+def _name_factors(component, diagnoses, every_run):
+    """The confirmed factors as evidence: where one points at classes that the component's
+    relations and variants do not name, those are possible too (and, in its own behaviour,
+    no class stays likely). Only a factor every failing case of the component has: one that
+    another behaviour fails without (an accuracy right by chance without the padding, while
+    the scores are wrong everywhere) is not what the mistake needs."""
+    named = {c for d in diagnoses for c in d.classes()}
+    needed = {f.name for f in component.factors
+              if all(f.applies(run.case.params) for run in every_run)}
+    for d in diagnoses:
+        d.bugs = name_factors(d.bugs, [f for f in d.factors if f in needed], named)
 
 
 def _one_likely_bug(diagnoses):
     """A component's behaviours fail from one cause as a rule (a wrong forward output makes
     the gradients and the accuracy wrong too): where they name different classes as likely,
-    the evidence does not say which is the bug, so each is only possible."""
+    the evidence does not say which is the bug, so each is only possible. So is a class that
+    only a later behaviour names likely while an earlier one names others as possible: the
+    earlier failure may be the cause (the scores wrong, the accuracy 1 minus the right one by
+    chance)."""
+    diagnoses = list(diagnoses)  # in the component's order: forward first
+    earlier = set()
+    for d in diagnoses:
+        for b in d.bugs:
+            if b.certain and earlier and b.bug_class not in earlier:
+                b.certain = False
+        earlier |= set(d.classes())
     certain = {b.bug_class for d in diagnoses for b in d.bugs if b.certain}
     if len(certain) > 1:
         for d in diagnoses:
@@ -89,11 +114,13 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
     diagnosis = Diagnosis(component.name, behaviour)
     if not failing:
         return diagnosis
-    diagnosis.where = run_experiments(component, behaviour, failing, rerun)
+    confirmed = run_experiments(component, behaviour, failing, rerun)
+    diagnosis.where = [sentence for _, sentence in confirmed]
     # the relations are read from outputs: the smallest cases that returned some come first
     answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
+    diagnosis.factors = [factor for factor, _ in confirmed]
     diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
         _consistent_hints(behaviour, failing, every_run or failing), component.name))
     return diagnosis

@@ -8,35 +8,28 @@ None (it cannot apply here). A finding is kept only if no other failing case say
 
 import itertools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
 from .. import compare, drivers, engine
 from ..windows import crop, fold
-
-
-@dataclass
-class Finding:
-    kind: str         # which detector, for matching across cases
-    key: str          # the output it is about
-    text: str         # the relation, in words, with its numbers
-    classes: tuple    # the bug classes it is evidence for (empty: a fact about where)
-    detector: str = ""  # the detector's name (set by _detect)
-    # where several explanations fit one case: {explanation words: classes}; the cases are
-    # intersected, so that only explanations that fit every failing case are said
-    options: dict = None
-
-    def narrowed(self, other):
-        """This finding with only the explanations that also fit `other`'s case."""
-        if not self.options or not other.options:
-            return self
-        kept = {w: c for w, c in self.options.items() if w in other.options}
-        if not kept:
-            return None
-        return replace(self, options=kept, classes=tuple(dict.fromkeys(
-            c for cs in kept.values() for c in cs)),
-            text=self.text.split(": ", 1)[0] + ": " + _one_of(kept))
+from .findings import (
+    _DISCRETE,
+    Finding,
+    _close,
+    _error_texts,
+    _informative,
+    _one_of,
+    _pair,
+)
+from .shapes import (
+    crop_size,
+    integer_in_error,
+    padded_batch_in_error,
+    size_formula,
+    size_in_error,
+)
 
 
 def find_relations(component, behaviour, runs, oracle, accepted=()):
@@ -147,39 +140,6 @@ def _failing_keys(component, behaviour, run):
 
 
 # ---------------------------------------------------------------------------------------------
-# Helpers
-
-
-# Outputs with few possible values (an accuracy): a relation there is mostly a coincidence.
-_DISCRETE = frozenset({"accuracy"})
-
-
-def _pair(run, key):
-    """(actual, expected) as float64 arrays, or (None, expected) when nothing came back (or
-    the output is one where exact relations mean little)."""
-    expected = np.asarray(run.expected[key], dtype=np.float64)
-    if key in _DISCRETE:
-        return None, expected
-    actual = run.outcome.outputs.get(key)
-    return (None if actual is None else compare.as_numbers(actual)), expected
-
-
-def _close(a, b, run):
-    rtol, atol = compare.tolerance(run.case)
-    return a is not None and np.shape(a) == np.shape(b) and compare.close(a, b, rtol, atol)
-
-
-def _informative(expected, run):
-    """The right answer is not (almost) all zeros: relations to it mean something."""
-    rtol, atol = compare.tolerance(run.case)
-    return np.abs(expected).max(initial=0) > 10 * atol
-
-
-def _words(array):
-    return "x".join(map(str, np.shape(array))) or "a scalar"
-
-
-# ---------------------------------------------------------------------------------------------
 # Detectors: (component, run, key, oracle) -> Finding | False | None
 
 
@@ -233,8 +193,11 @@ def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape or expected.size < 4:
         return None
-    if np.mean(expected != np.round(expected)) < 0.5:
+    fractional = expected != np.round(expected)
+    if np.mean(fractional) < 0.5:
         return None  # the right answer is mostly whole numbers itself
+    if not actual.any():
+        return None  # all zeros: nothing was written, which says nothing of the dtype
     raw = np.asarray(run.outcome.outputs[key])
     if raw.dtype.kind in "iu" or np.all(actual == np.round(actual)):
         truncated = _close(actual, np.trunc(expected), run)
@@ -298,17 +261,24 @@ def scaled(component, run, key, oracle):
     named = _scale_words(run, k)
     if actual.size == 1 and not named:
         return False  # any number is some multiple of another: only a named factor says more
-    if not named:
-        return Finding("scaled:unnamed", key, f"{key} is exactly {k:.6g} times the right value",
-                       ("scale",))
-    # the factor's symbol is what must hold on every case; its number changes with the case
+    # the factor's symbol is what must hold on every case (its number changes with the
+    # case), or the number itself where it is the same in every case
     options = {f"a factor of {symbol}": ("scale",) for symbol in named}
+    options[f"a factor of {k:.6g}"] = ("scale",)
     return Finding("scaled", key, f"{key} is exactly {k:.6g} times the right value: "
-                   + " or ".join(named.values()), ("scale",), options=options)
+                   + _one_of(options), ("scale",), options=options)
 
 
-def missing_bias(component, run, key, oracle):
-    """actual = expected - b, with b an input broadcast along one axis."""
+# k in actual = expected + k * b: what it says of the term b
+_TERM_MULTIPLES = {
+    -1: ("is never added", ("missing-term",)),
+    -2: ("is subtracted where it should be added", ("sign",)),
+}
+
+
+def input_term_off(component, run, key, oracle):
+    """actual = expected + k * b, with b an input broadcast along one axis and k = -1 (the
+    term never added) or -2 (subtracted instead of added)."""
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape:
         return None
@@ -322,11 +292,13 @@ def missing_bias(component, run, key, oracle):
                 continue
             shape = [1] * actual.ndim
             shape[axis] = size
-            if _close(diff, np.broadcast_to(-v.reshape(shape), diff.shape), run):
-                return Finding("missing-bias", key,
-                               f"{key} is the right value minus the input `{name}` along "
-                               f"axis {axis}: `{name}` (the bias) is never added",
-                               ("missing-term",))
+            term = np.broadcast_to(v.reshape(shape), diff.shape)
+            for k, (words, classes) in _TERM_MULTIPLES.items():
+                if _close(diff, k * term, run):
+                    return Finding(f"input-term:{k}", key,
+                                   f"{key} is the right value {'minus' if k < 0 else 'plus'} "
+                                   f"{abs(k)} x the input `{name}` along axis {axis}: "
+                                   f"`{name}` {words}", classes)
     return None
 
 
@@ -548,7 +520,8 @@ def last_index_only(component, run, key, oracle):
     for description, axis, size, a, e, wrong in _axes_of_layouts(component, run, key):
         kept = np.take(a, [size - 1], axis=axis)
         earlier = np.take(a, range(size - 1), axis=axis)
-        if not earlier.any() and _close(kept, np.take(e, [size - 1], axis=axis), run) \
+        if not earlier.any() and kept.any() and \
+                _close(kept, np.take(e, [size - 1], axis=axis), run) \
                 and np.take(wrong, range(size - 1), axis=axis).any():
             return Finding("last-index-only", key,
                            f"{key} is right at the last index of axis {axis} (seen as "
@@ -560,7 +533,8 @@ def last_index_only(component, run, key, oracle):
 
 # the driver's own words for an output the implementation never set
 _NEVER_SET = (re.compile(r"keeps no gradient in `(\w+)`"),
-              re.compile(r"must return a dict with keys \[([^\]]*)\]; got \[([^\]]*)\]"))
+              re.compile(r"must return a dict with keys \[([^\]]*)\]; got \[([^\]]*)\]"),
+              re.compile(r"gradient\(\)\['(\w+)'\]` returned None"))
 
 
 def never_computed(component, run, key, oracle):
@@ -572,6 +546,7 @@ def never_computed(component, run, key, oracle):
         attribute = _NEVER_SET[0].search(text)
         listed = _NEVER_SET[1].search(text)
         missing = {attribute.group(1)} if attribute else set()
+        missing |= {f"d{name}" for name in _NEVER_SET[2].findall(text)}
         if listed:
             wanted, got = (set(re.findall(r"'(\w+)'", g)) for g in listed.groups())
             missing |= {f"d{k}" for k in wanted - got} | (wanted - got)
@@ -744,8 +719,20 @@ def accuracy_relations(component, run, key, oracle):
     return False
 
 
+# the reductions a student may run over the wrong axes
+_REDUCTIONS = (("summed", np.sum), ("reduced with np.max", np.max), ("averaged", np.mean))
+
+
+def _sum_is_right(g, axes, expected, run):
+    """Whether summing over these axes gives the right value: then the axes are right, and a
+    mean over them is a scale, not a reduction over the wrong axes."""
+    summed = g.sum(axis=axes)
+    return summed.size == expected.size and _close(summed.reshape(expected.shape), expected, run)
+
+
 def sums_other_axes(component, run, key, oracle):
-    """A sum over the wrong axes of an input (db over the filters instead of the positions)."""
+    """A reduction over the wrong axes of an input (db summed over the filters instead of the
+    positions; np.max(x, 0) for np.maximum(x, 0))."""
     actual, expected = _pair(run, key)
     if actual is None:
         return None
@@ -753,201 +740,15 @@ def sums_other_axes(component, run, key, oracle):
         g = np.asarray(value, dtype=np.float64)
         if g.ndim < 2:
             continue
-        for r in range(1, g.ndim + 1):
+        for (words, reduce), r in itertools.product(_REDUCTIONS, range(1, g.ndim + 1)):
             for axes in itertools.combinations(range(g.ndim), r):
-                summed = g.sum(axis=axes)
-                if summed.size == actual.size and not (
-                        summed.size == expected.size and _close(summed.reshape(
-                            expected.shape), expected, run)) and _close(
-                        actual.reshape(-1), summed.reshape(-1), run):
+                reduced = reduce(g, axis=axes)
+                if reduced.size == actual.size and not _sum_is_right(g, axes, expected, run) \
+                        and _close(actual.reshape(-1), reduced.reshape(-1), run):
                     return Finding("sums-other-axes", key,
-                                   f"{key} is `{name}` summed over axes {axes}, which are the "
-                                   f"wrong ones", ("reduction-axis",))
+                                   f"{key} is `{name}` {words} over axes {axes}, which are "
+                                   f"the wrong ones", ("reduction-axis",))
     return None
-
-
-_SIZE_FORMULAS = (
-    # (words, bug classes it may be, size(n, kernel, stride, pad))
-    ("(size + 2*pad - kernel) // stride, without the + 1", ("output-size",),
-     lambda n, k, s, p: (n + 2 * p - k) // s),
-    # also the size of an image padded on one side only
-    ("(size + pad - kernel) // stride + 1: the padding counted once", ("output-size", "padding"),
-     lambda n, k, s, p: (n + p - k) // s + 1),
-    # the padding left out of the size is also what a call given no padding computes
-    ("(size - kernel) // stride + 1: the padding left out", ("output-size", "padding"),
-     lambda n, k, s, p: (n - k) // s + 1),
-    # also what a call given stride 1 computes
-    ("size + 2*pad - kernel + 1: the stride left out", ("output-size", "stride"),
-     lambda n, k, s, p: n + 2 * p - k + 1),
-    ("rounded up instead of down", ("output-size",),
-     lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
-    ("size + 2*pad - kernel // stride + 1: the parentheses left out (only the kernel divided "
-     "by the stride)", ("output-size",), lambda n, k, s, p: n + 2 * p - k // s + 1),
-    ("(size + 4*pad - kernel) // stride + 1: the input padded twice", ("padding",),
-     lambda n, k, s, p: (n + 4 * p - k) // s + 1 if p > 0 else -1),
-    ("stride * out: a slice without its :stride step", ("stride",),
-     lambda n, k, s, p: ((n + 2 * p - k) // s + 1) * s if s > 1 else -1),
-    ("(size + 2*stride - kernel) // pad + 1: stride and pad swapped", ("swapped-arguments",),
-     lambda n, k, s, p: (n + 2 * s - k) // p + 1 if p > 0 else -1),
-)
-
-
-def _side_candidates(sides, right):
-    """{side: [(words, classes, size)]}: the right size and what the usual mistakes give."""
-    names = list(sides)
-    found = {}
-    for i, side in enumerate(names):
-        n, k, s, p = sides[side]
-        options = [("right", (), right[i])]
-        options += [(w, c, f(n, k, s, p)) for w, c, f in _SIZE_FORMULAS]
-        for j, other in enumerate(names):
-            if j != i:
-                on, ok_, os_, op = sides[other]
-                options.append((f"the {other}'s size used for the {side}", ("output-size",),
-                                right[j]))
-                # also what kernel sizes passed in the wrong order give
-                options.append((f"the {other}'s kernel size used for the {side}",
-                                ("output-size", "swapped-arguments"),
-                                (n + 2 * p - ok_) // s + 1))
-                options.append((f"the {other}'s input size used for the {side}",
-                                ("output-size",), (on + 2 * p - k) // s + 1))
-        found[side] = options
-    return found
-
-
-def _size_combinations(component, p):
-    """(sizes per side, [(side, words, classes, size)] of the wrong sides, right sizes)."""
-    sides = component.geometry.sides(p)
-    right = component.geometry.right(p)
-    candidates = _side_candidates(sides, right)
-    right_of = dict(zip(candidates, right))
-    for combo in itertools.product(*candidates.values()):
-        wrong = [(side, w, c, v) for side, (w, c, v) in zip(candidates, combo) if w != "right"]
-        # a mistake that happens to give the right number here is no evidence of anything
-        if wrong and all(v >= 0 and v != right_of[side] for side, _, _, v in wrong):
-            yield tuple(v for *_, v in combo), wrong, dict(zip(candidates, right))
-
-
-def _size_finding(key, matches, shown):
-    """One finding for every explanation that fits (the simplest first); its classes are
-    theirs: all of them if they differ (possibilities)."""
-    def mistakes(wrong):  # one slip typed on both sides' lines is one mistake
-        return len({words for _, words, _, _ in wrong})
-    fewest = min(mistakes(wrong) for wrong, _ in matches)
-    options = {}
-    for wrong, _ in matches:
-        if mistakes(wrong) == fewest:  # the mistakes, whichever side they hit in this case
-            words = " and ".join(sorted({words for _, words, _, _ in wrong}))
-            options[words] = tuple(dict.fromkeys(c for _, _, cs, _ in wrong for c in cs))
-    return Finding("size-formula", key, f"{shown}: " + _one_of(options),
-                   tuple(dict.fromkeys(c for cs in options.values() for c in cs)),
-                   options=options)
-
-
-def _one_of(options):
-    listed = list(options)
-    shown = ", or ".join(listed[:3])
-    return shown + (f" (or {len(listed) - 3} other combinations)" if len(listed) > 3 else "")
-
-
-def size_formula(component, run, key, oracle):
-    """Which size formula reproduces the wrong shape of an output (or of a parameter, for a
-    shape the driver reports as data: shape:W2)."""
-    actual, expected = _pair(run, key)
-    if actual is None or component.geometry is None:
-        return None
-    if key.startswith("shape:"):  # the values are the shape
-        got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
-    else:
-        got, wanted = actual.shape, expected.shape
-    if got == wanted:
-        return None
-    matches = []
-    for sizes, wrong, right in _size_combinations(component, run.case.params):
-        shapes = component.geometry.shapes(run.case.params, sizes)
-        if key in shapes and _same_sizes(tuple(shapes[key]), got):
-            matches.append((wrong, right))
-    if not matches:
-        return False
-    return _size_finding(key, matches, f"{key} has shape {got}, not {wanted}")
-
-
-def _same_sizes(shape, actual):
-    """The shape a size formula gives, against the one that came back: all of it, or for a
-    4-D output its height and width (a reshape with -1 may have absorbed the rest)."""
-    return shape == actual or (len(shape) == len(actual) == 4 and shape[2:] == actual[2:])
-
-
-# the shapes of a failed reshape or broadcast (the student's sizes made one of them)
-# (a broadcast error lists several after "shapes")
-_SHAPE_IN_ERROR = re.compile(r"\((\d+(?:, ?\d+)+(?:, ?newaxis)?)\)")
-# the size of an array that could not be reshaped (made from the student's sizes)
-_SIZE_IN_ERROR = re.compile(r"cannot reshape array of size (\d+)")
-
-
-def _error_texts(run):
-    """What the implementation raised: the call's error, or a step's (backward raised...)."""
-    texts = [run.outcome.error_message] if run.outcome.status == "error" else []
-    texts += [v for k, v in run.outcome.outputs.items()
-              if k.startswith("error:") and isinstance(v, str)]
-    return [t[:2000] for t in texts]
-
-
-def size_in_error(component, run, key, oracle):
-    """A crash whose NumPy message shows an output size that a usual mistake gives (only the
-    numbers of its shapes are read)."""
-    texts = _error_texts(run)
-    if not texts or component.geometry is None:
-        return None
-    p = run.case.params
-    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
-              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
-    n = p.get("N", (p.get("input_shape") or [None])[0])
-    pairs = {t[i:i + 2] for t in tuples if len(t) >= 3 and t[0] == n
-             for i in (1, len(t) - 2)}
-    sizes_seen = {int(m) for text in texts for m in _SIZE_IN_ERROR.findall(text)}
-    if not pairs and not sizes_seen:
-        return None  # no shape of this case's batch in the message: nothing to read
-    matches = [(wrong, right) for sizes, wrong, right in _size_combinations(component, p)
-               if tuple(sizes) in pairs or sizes_seen & {
-                   int(np.prod(shape)) for shape in component.geometry.shapes(p, sizes).values()}]
-    if not matches:
-        return False
-    return _size_finding(key, matches, f"{component.name} crashed on an output size a usual "
-                                       f"mistake gives")
-
-
-def padded_batch_in_error(component, run, key, oracle):
-    """A crash whose message shows the batch and channel axes grown by twice the padding:
-    np.pad given a bare `pad` pads every axis, not only the height and width."""
-    texts = _error_texts(run)
-    p = run.case.params
-    n, c = (p["input_shape"][:2] if "input_shape" in p else (p.get("N"), p.get("C")))
-    pad = p.get("pad")
-    if not texts or not isinstance(pad, int) or pad <= 0 or n is None or c is None:
-        return None
-    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
-              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
-    if not any(t[:2] == (n + 2 * pad, c + 2 * pad) for t in tuples):
-        return False
-    return Finding("padded-batch", key,
-                   f"{component.name} crashed on an array whose batch and channel sizes are "
-                   f"{n + 2 * pad} and {c + 2 * pad}: the padding was added to every axis (np.pad "
-                   f"given a bare pad), not only to the height and width", ("padding",))
-
-
-_DTYPE_IN_ERROR = re.compile(r"dtype\('(u?int\d+)'\)")
-
-
-def integer_in_error(component, run, key, oracle):
-    """A crash because float values cannot be added into an integer array (NumPy names the
-    dtype)."""
-    match = next(filter(None, map(_DTYPE_IN_ERROR.search, _error_texts(run))), None)
-    if not match:
-        return None
-    return Finding("integer-in-error", key,
-                   f"{component.name} crashed adding float values into an {match.group(1)} "
-                   f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
 
 
 def changed_inputs(component, run, key, oracle):
@@ -977,40 +778,6 @@ def integer_parameters(component, run, key, oracle):
     return Finding("integer-parameters", key,
                    f"params[{', '.join(repr(k) for k in ints)}] hold integers: the weights set "
                    f"into them are truncated", ("integer-dtype",))
-
-
-def crop_size(component, run, key, oracle):
-    """A 4-D image whose height and width are off by the padding: a crop that stops short, or
-    none at all."""
-    actual, expected = _pair(run, key)
-    pad = run.case.params.get("pad")
-    if actual is None or actual.ndim != 4 or expected.ndim != 4 or \
-            actual.shape[:2] != expected.shape[:2] or not isinstance(pad, int):
-        return None
-    dh = actual.shape[2] - expected.shape[2]
-    dw = actual.shape[3] - expected.shape[3]
-    if actual.shape[2:] == expected.shape[2:][::-1] and actual.shape != expected.shape:
-        return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
-                                            f"{expected.shape}: the height and the width are "
-                                            f"swapped", ("output-size",))
-    stride = run.case.params.get("stride")
-    options = {}
-    if pad > 0 and (dh, dw) == (-pad, -pad):
-        options["the crop removes the padding twice ([pad:H, pad:W])"] = ("padding",)
-    if pad > 0 and (dh, dw) == (2 * pad, 2 * pad):
-        options["the padding is never cropped off"] = ("padding",)
-    if pad > 0 and (dh, dw) == (pad, pad):
-        options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
-                "image"] = ("padding", "wrong-cached-value")
-    if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
-            pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
-        options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
-                "keeps the buffer's stride - 1 extra rows"] = ("padding",)
-    if not options:
-        return None
-    return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
-                   + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
-                                                           for c in cs)), options=options)
 
 
 def equals_another_output(component, run, key, oracle):
@@ -1097,7 +864,7 @@ _ACCEPTED = _Accepted
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
-             padded_batch_in_error, crop_size, negated, missing_bias,
+             padded_batch_in_error, crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,

@@ -43,7 +43,8 @@ VARIANT_CLASSES = {
     "im2col-ignores-stride": "stride", "col2im-ignores-stride": "stride",
     "output-size-pad-once": "output-size", "pooling-size-ignores-pad": "output-size",
     "pool-size-rounding": "output-size", "simple-conv-net-square-input": "output-size",
-    "missing-pooling-layer": "output-size",
+    # the variant's words ask which: the layer missing, or its size left out of W2
+    "missing-pooling-layer": ("output-size", "missing-term"),
     "im2col-columns-order": "axis-order", "im2col-rows-transposed": "axis-order",
     "output-transposed-hw": "axis-order", "output-reshaped-without-transpose": "axis-order",
     # col.T @ dout reshaped untransposed, or dout.T @ col transposed: the same dW
@@ -64,8 +65,10 @@ VARIANT_CLASSES = {
     "sigmoid-backward-uses-x": "wrong-cached-value",
     "sigmoid-backward-without-dout": "missing-term",
     "softmax-overflow": "numerical-stability", "argmax-wrong-axis": "reduction-axis",
-    "accuracy-argmax-wrong-axis": "reduction-axis", "missing-relu1": "missing-term",
-    "missing-relu2": "missing-term", "layers-hold-copies": "stale-forward",
+    "accuracy-argmax-wrong-axis": "reduction-axis",
+    # a layer left out, or registered under a name in use (it replaces that layer)
+    "missing-relu1": ("missing-term", "overwrite"),
+    "missing-relu2": ("missing-term", "overwrite"), "layers-hold-copies": "stale-forward",
     "accuracy-drops-partial-batch": "output-size",
     "im2col-stride-on-one-axis": "stride", "col2im-stride-on-one-axis": "stride",
     "im2col-pads-twice": "padding", "col2im-buffer-reset": "overwrite",
@@ -75,6 +78,34 @@ VARIANT_CLASSES = {
     "softmax-shift-per-class": "reduction-axis", "loss-keeps-last-sample": "overwrite",
     "filter-axes-swapped": "swapped-arguments",
     "input-dim-channels-last": "axis-order",
+}
+
+
+# The factor a confirmed experiment names (experiments.py), and the bug classes that make a
+# failure depend on it: where no exact relation names a class, the factor alone makes them
+# possible (never likely: many mistakes need the stride to show).
+FACTOR_CLASSES = {
+    "the stride": ("stride",),
+    "the padding": ("padding",),
+    # one side's size or kernel used for both, or the two sides' axes swapped
+    "a height different from the width": ("output-size", "axis-order"),
+    "a window higher than wide": ("output-size", "swapped-arguments", "axis-order"),
+    # channels (or filters) in another order, or summed over
+    "more than one channel": ("axis-order", "reduction-axis"),
+    "more than one filter": ("axis-order", "reduction-axis"),
+    # a sum, mean or maximum over the batch axis, a batch size counted twice, or a loop over
+    # the samples that keeps only the last one's value
+    "more than one sample": ("reduction-axis", "scale", "overwrite"),
+    "large scores": ("numerical-stability",),
+    "large inputs": ("numerical-stability",),
+    "negative inputs only": ("sign",),
+    "windows of negative numbers": ("padding", "sign"),
+    # a comparison with < for <=, or a mask taken from the wrong array
+    "exact zeros in x": ("sign", "wrong-cached-value"),
+    "deliberate ties": ("wrong-cached-value",),
+    "one-hot targets": ("reduction-axis", "missing-term"),
+    "a last partial batch": ("output-size", "missing-term"),
+    "an input of more than two axes": ("output-size", "wrong-cached-value"),
 }
 
 
@@ -130,3 +161,23 @@ def name_findings(findings, from_variants):
         for n in named:
             n.certain = False
     return sorted(named, key=lambda n: not n.certain)
+
+
+def name_factors(named, factors, elsewhere=frozenset()):
+    """The named classes with the confirmed factors' evidence added. Where no factor's
+    classes include one of those named (here, or `elsewhere`: for another behaviour of the
+    component, which fails from the same cause as a rule), the factors are another
+    explanation of the failure: their classes are named as possibilities, and no class stays
+    likely (the relations found and the experiments disagree)."""
+    classes = {n.bug_class for n in named} | set(elsewhere)
+    pointed = {f: FACTOR_CLASSES[f] for f in factors if f in FACTOR_CLASSES}
+    if not pointed or any(classes & set(c) for c in pointed.values()):
+        return named
+    extra = {}
+    for factor, possible in pointed.items():
+        for cls in possible:
+            extra.setdefault(cls, []).append(f"the failure depends on {factor}, which "
+                                             f"this kind of mistake needs to show")
+    for n in named:
+        n.certain = False
+    return named + [Named(cls, evidence, False) for cls, evidence in extra.items()]

@@ -115,7 +115,9 @@ def _simple_net_without(p, a, skip):
 
 for _layer, _text in (("relu1", "the ReLU after the convolution is missing"),
                       ("relu2", "the ReLU between the two Affine layers is missing")):
-    variant("SimpleConvNet", f"missing-{_layer}", f"SimpleConvNet: {_text}; the book's order is "
+    variant("SimpleConvNet", f"missing-{_layer}", f"SimpleConvNet: {_text} (left out, or "
+            f"registered under a name already used, which replaces the layer stored there); "
+            f"the book's order is "
             f"Conv1 - Relu1 - Pool1 - Affine1 - Relu2 - Affine2 - SoftmaxWithLoss")(
         lambda p, a, e, skip=_layer: _simple_net_without(p, a, skip))
 

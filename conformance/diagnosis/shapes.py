@@ -1,0 +1,213 @@
+"""Evidence from sizes: the shape an output came back with, or the shapes and dtypes a
+crash's NumPy message shows, against what the usual mistakes in a size formula, a crop or a
+reduction give."""
+
+import itertools
+import re
+
+import numpy as np
+
+from .findings import Finding, _error_texts, _one_of, _pair
+
+_SIZE_FORMULAS = (
+    # (words, bug classes it may be, size(n, kernel, stride, pad))
+    ("(size + 2*pad - kernel) // stride, without the + 1", ("output-size",),
+     lambda n, k, s, p: (n + 2 * p - k) // s),
+    # also the size of an image padded on one side only
+    ("(size + pad - kernel) // stride + 1: the padding counted once", ("output-size", "padding"),
+     lambda n, k, s, p: (n + p - k) // s + 1),
+    # the padding left out of the size is also what a call given no padding computes
+    ("(size - kernel) // stride + 1: the padding left out", ("output-size", "padding"),
+     lambda n, k, s, p: (n - k) // s + 1),
+    # also what a call given stride 1 computes
+    ("size + 2*pad - kernel + 1: the stride left out", ("output-size", "stride"),
+     lambda n, k, s, p: n + 2 * p - k + 1),
+    ("rounded up instead of down", ("output-size",),
+     lambda n, k, s, p: -(-(n + 2 * p - k) // s) + 1),
+    ("size + 2*pad - kernel // stride + 1: the parentheses left out (only the kernel divided "
+     "by the stride)", ("output-size",), lambda n, k, s, p: n + 2 * p - k // s + 1),
+    ("(size + 4*pad - kernel) // stride + 1: the input padded twice", ("padding",),
+     lambda n, k, s, p: (n + 4 * p - k) // s + 1 if p > 0 else -1),
+    ("stride * out: a slice without its :stride step", ("stride",),
+     lambda n, k, s, p: ((n + 2 * p - k) // s + 1) * s if s > 1 else -1),
+    ("(size + 2*stride - kernel) // pad + 1: stride and pad swapped", ("swapped-arguments",),
+     lambda n, k, s, p: (n + 2 * s - k) // p + 1 if p > 0 else -1),
+)
+
+
+def _side_candidates(sides, right):
+    """{side: [(words, classes, size)]}: the right size and what the usual mistakes give."""
+    names = list(sides)
+    found = {}
+    for i, side in enumerate(names):
+        n, k, s, p = sides[side]
+        options = [("right", (), right[i])]
+        options += [(w, c, f(n, k, s, p)) for w, c, f in _SIZE_FORMULAS]
+        for j, other in enumerate(names):
+            if j != i:
+                on, ok_, os_, op = sides[other]
+                options.append((f"the {other}'s size used for the {side}", ("output-size",),
+                                right[j]))
+                # also what kernel sizes passed in the wrong order give
+                options.append((f"the {other}'s kernel size used for the {side}",
+                                ("output-size", "swapped-arguments"),
+                                (n + 2 * p - ok_) // s + 1))
+                options.append((f"the {other}'s input size used for the {side}",
+                                ("output-size",), (on + 2 * p - k) // s + 1))
+        found[side] = options
+    return found
+
+
+def _size_combinations(component, p):
+    """(sizes per side, [(side, words, classes, size)] of the wrong sides, right sizes)."""
+    sides = component.geometry.sides(p)
+    right = component.geometry.right(p)
+    candidates = _side_candidates(sides, right)
+    right_of = dict(zip(candidates, right))
+    for combo in itertools.product(*candidates.values()):
+        wrong = [(side, w, c, v) for side, (w, c, v) in zip(candidates, combo) if w != "right"]
+        # a mistake that happens to give the right number here is no evidence of anything
+        if wrong and all(v >= 0 and v != right_of[side] for side, _, _, v in wrong):
+            yield tuple(v for *_, v in combo), wrong, dict(zip(candidates, right))
+
+
+def _size_finding(key, matches, shown):
+    """One finding for every explanation that fits (the simplest first); its classes are
+    theirs: all of them if they differ (possibilities)."""
+    def mistakes(wrong):  # one slip typed on both sides' lines is one mistake
+        return len({words for _, words, _, _ in wrong})
+    fewest = min(mistakes(wrong) for wrong, _ in matches)
+    options = {}
+    for wrong, _ in matches:
+        if mistakes(wrong) == fewest:  # the mistakes, whichever side they hit in this case
+            words = " and ".join(sorted({words for _, words, _, _ in wrong}))
+            options[words] = tuple(dict.fromkeys(c for _, _, cs, _ in wrong for c in cs))
+    return Finding("size-formula", key, f"{shown}: " + _one_of(options),
+                   tuple(dict.fromkeys(c for cs in options.values() for c in cs)),
+                   options=options)
+
+
+def size_formula(component, run, key, oracle):
+    """Which size formula reproduces the wrong shape of an output (or of a parameter, for a
+    shape the driver reports as data: shape:W2)."""
+    actual, expected = _pair(run, key)
+    if actual is None or component.geometry is None:
+        return None
+    if key.startswith("shape:"):  # the values are the shape
+        got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
+    else:
+        got, wanted = actual.shape, expected.shape
+    if got == wanted:
+        return None
+    matches = []
+    for sizes, wrong, right in _size_combinations(component, run.case.params):
+        shapes = component.geometry.shapes(run.case.params, sizes)
+        if key in shapes and _same_sizes(tuple(shapes[key]), got):
+            matches.append((wrong, right))
+    if not matches:
+        return False
+    return _size_finding(key, matches, f"{key} has shape {got}, not {wanted}")
+
+
+def _same_sizes(shape, actual):
+    """The shape a size formula gives, against the one that came back: all of it, or for a
+    4-D output its height and width (a reshape with -1 may have absorbed the rest)."""
+    return shape == actual or (len(shape) == len(actual) == 4 and shape[2:] == actual[2:])
+
+
+# the shapes of a failed reshape or broadcast (the student's sizes made one of them)
+# (a broadcast error lists several after "shapes")
+_SHAPE_IN_ERROR = re.compile(r"\((\d+(?:, ?\d+)+(?:, ?newaxis)?)\)")
+# the size of an array that could not be reshaped (made from the student's sizes)
+_SIZE_IN_ERROR = re.compile(r"cannot reshape array of size (\d+)")
+
+
+def size_in_error(component, run, key, oracle):
+    """A crash whose NumPy message shows an output size that a usual mistake gives (only the
+    numbers of its shapes are read)."""
+    texts = _error_texts(run)
+    if not texts or component.geometry is None:
+        return None
+    p = run.case.params
+    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
+              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
+    n = p.get("N", (p.get("input_shape") or [None])[0])
+    pairs = {t[i:i + 2] for t in tuples if len(t) >= 3 and t[0] == n
+             for i in (1, len(t) - 2)}
+    sizes_seen = {int(m) for text in texts for m in _SIZE_IN_ERROR.findall(text)}
+    if not pairs and not sizes_seen:
+        return None  # no shape of this case's batch in the message: nothing to read
+    matches = [(wrong, right) for sizes, wrong, right in _size_combinations(component, p)
+               if tuple(sizes) in pairs or sizes_seen & {
+                   int(np.prod(shape)) for shape in component.geometry.shapes(p, sizes).values()}]
+    if not matches:
+        return False
+    return _size_finding(key, matches, f"{component.name} crashed on an output size a usual "
+                                       f"mistake gives")
+
+
+def padded_batch_in_error(component, run, key, oracle):
+    """A crash whose message shows the batch and channel axes grown by twice the padding:
+    np.pad given a bare `pad` pads every axis, not only the height and width."""
+    texts = _error_texts(run)
+    p = run.case.params
+    n, c = (p["input_shape"][:2] if "input_shape" in p else (p.get("N"), p.get("C")))
+    pad = p.get("pad")
+    if not texts or not isinstance(pad, int) or pad <= 0 or n is None or c is None:
+        return None
+    tuples = [tuple(int(v) if v.strip().isdigit() else -1 for v in m.split(",") if v.strip())
+              for text in texts for m in _SHAPE_IN_ERROR.findall(text)]
+    if not any(t[:2] == (n + 2 * pad, c + 2 * pad) for t in tuples):
+        return False
+    return Finding("padded-batch", key,
+                   f"{component.name} crashed on an array whose batch and channel sizes are "
+                   f"{n + 2 * pad} and {c + 2 * pad}: the padding was added to every axis (np.pad "
+                   f"given a bare pad), not only to the height and width", ("padding",))
+
+
+_DTYPE_IN_ERROR = re.compile(r"dtype\('(u?int\d+)'\)")
+
+
+def integer_in_error(component, run, key, oracle):
+    """A crash because float values cannot be added into an integer array (NumPy names the
+    dtype)."""
+    match = next(filter(None, map(_DTYPE_IN_ERROR.search, _error_texts(run))), None)
+    if not match:
+        return None
+    return Finding("integer-in-error", key,
+                   f"{component.name} crashed adding float values into an {match.group(1)} "
+                   f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
+
+
+def crop_size(component, run, key, oracle):
+    """A 4-D image whose height and width are off by the padding: a crop that stops short, or
+    none at all."""
+    actual, expected = _pair(run, key)
+    pad = run.case.params.get("pad")
+    if actual is None or actual.ndim != 4 or expected.ndim != 4 or \
+            actual.shape[:2] != expected.shape[:2] or not isinstance(pad, int):
+        return None
+    dh = actual.shape[2] - expected.shape[2]
+    dw = actual.shape[3] - expected.shape[3]
+    if actual.shape[2:] == expected.shape[2:][::-1] and actual.shape != expected.shape:
+        return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
+                                            f"{expected.shape}: the height and the width are "
+                                            f"swapped", ("output-size",))
+    stride = run.case.params.get("stride")
+    options = {}
+    if pad > 0 and (dh, dw) == (-pad, -pad):
+        options["the crop removes the padding twice ([pad:H, pad:W])"] = ("padding",)
+    if pad > 0 and (dh, dw) == (2 * pad, 2 * pad):
+        options["the padding is never cropped off"] = ("padding",)
+    if pad > 0 and (dh, dw) == (pad, pad):
+        options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
+                "image"] = ("padding", "wrong-cached-value")
+    if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
+            pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
+        options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
+                "keeps the buffer's stride - 1 extra rows"] = ("padding",)
+    if not options:
+        return None
+    return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
+                   + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
+                                                           for c in cs)), options=options)
