@@ -627,3 +627,23 @@ def test_close_removes_the_working_copy_and_never_touches_the_original(tmp_path)
         r = call(sandbox, "write_file", path="hw.py")  # its own copy: allowed
         assert r.ok
     assert original.read_bytes() == before
+
+
+def test_a_notebook_of_thousands_of_cells_loads_and_its_report_fits_one_answer(tmp_path):
+    """50,000 cells (a student's scratch notebook, or one made to overflow the load answer):
+    the report lists the cells with problems first, says how many it leaves out, and the
+    submission still loads."""
+    cells = ["x = 1"] * 3000 + ["1 / 0"] * 1500 + ["def im2col(a):\n    return a + x"]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                     "outputs": [], "source": src} for src in cells]}
+    path = tmp_path / "long.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    with box(path) as sandbox:
+        loaded = sandbox.load_result
+        assert loaded.ok, loaded.messages()
+        units = loaded.report["units"]
+        assert 0 < len(units) < 1000 and all(u["status"] == "raised" for u in units[1:])
+        assert units[1]["cell"] == 3001  # the first cell with a problem
+        assert any("4501 cells" in w and "not listed" in w for w in loaded.report["warnings"])
+        assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
