@@ -647,3 +647,13 @@ def test_a_notebook_of_thousands_of_cells_loads_and_its_report_fits_one_answer(t
         assert units[1]["cell"] == 3001  # the first cell with a problem
         assert any("4501 cells" in w and "not listed" in w for w in loaded.report["warnings"])
         assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
+
+
+def test_a_submission_file_larger_than_the_file_limit_still_loads(tmp_path):
+    """The limit on files the submission writes is not a limit on the files it hands in (a
+    notebook holding 120 MB of saved plots could not even be copied into its folder)."""
+    path = tmp_path / "big.py"
+    path.write_text(("#" + "x" * 99 + "\n") * 30_000 + "def im2col(a):\n    return a + 1\n")
+    with box(path, file_limit_mb=1) as sandbox:
+        assert sandbox.load_result.ok, sandbox.load_result.messages()
+        assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
