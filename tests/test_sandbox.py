@@ -630,9 +630,9 @@ def test_close_removes_the_working_copy_and_never_touches_the_original(tmp_path)
 
 
 def test_a_notebook_of_thousands_of_cells_loads_and_its_report_fits_one_answer(tmp_path):
-    """50,000 cells (a student's scratch notebook, or one made to overflow the load answer):
-    the report lists the cells with problems first, says how many it leaves out, and the
-    submission still loads."""
+    """Thousands of cells (a student's scratch notebook, or one made to overflow the load
+    answer): the report lists the first cell and those with a problem, says how many of these
+    it leaves out, and the submission still loads."""
     cells = ["x = 1"] * 3000 + ["1 / 0"] * 1500 + ["def im2col(a):\n    return a + x"]
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
           "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
@@ -645,7 +645,7 @@ def test_a_notebook_of_thousands_of_cells_loads_and_its_report_fits_one_answer(t
         units = loaded.report["units"]
         assert 0 < len(units) < 1000 and all(u["status"] == "raised" for u in units[1:])
         assert units[1]["cell"] == 3001  # the first cell with a problem
-        assert any("4501 cells" in w and "not listed" in w for w in loaded.report["warnings"])
+        assert "1301 more cells with a problem are not listed" in loaded.report["warnings"]
         assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
 
 

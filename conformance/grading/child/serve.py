@@ -43,20 +43,22 @@ _UNITS_LISTED = 200
 def listed_units(report: dict) -> dict:
     """The loader's report with at most _UNITS_LISTED units, in order: the first of each file (a
     folder's report names the file that ran) and those with a problem; a warning says how many
-    are left out."""
+    with a problem are left out."""
     units = report.get("units", [])
     if len(units) <= _UNITS_LISTED:
         return report
-    files, kept = set(), []
+    files, kept, left_out = set(), [], 0
     for unit in units:
         first = unit.get("file") not in files
         files.add(unit.get("file"))
-        if (first or unit.get("status") != "ran") and len(kept) < _UNITS_LISTED:
-            kept.append(unit)
-    what = "cells" if all(u.get("cell") for u in units) else "parts"
-    note = (f"this report lists {len(kept)} of the {len(units)} {what} (the first of each file, "
-            f"then those with a problem); the other {len(units) - len(kept)} are not listed")
-    return dict(report, units=kept, warnings=[*report.get("warnings", []), note])
+        if first or unit.get("status") != "ran":
+            if len(kept) < _UNITS_LISTED:
+                kept.append(unit)
+            elif unit.get("status") != "ran":
+                left_out += 1
+    what = "cells" if all(u.get("cell") for u in units) else "files"
+    notes = [f"{left_out} more {what} with a problem are not listed"] if left_out else []
+    return dict(report, units=kept, warnings=[*report.get("warnings", []), *notes])
 
 
 class Channel:
