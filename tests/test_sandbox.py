@@ -657,3 +657,16 @@ def test_a_submission_file_larger_than_the_file_limit_still_loads(tmp_path):
     with box(path, file_limit_mb=1) as sandbox:
         assert sandbox.load_result.ok, sandbox.load_result.messages()
         assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
+
+
+def test_a_closed_sandbox_leaves_no_zombie_for_its_caller_to_reap(tmp_path):
+    """bwrap's init is reparented to the grader (a subreaper) when bwrap exits: every child
+    started, including those restarted after a crash, is reaped at close (a long grading that
+    crashes every call left one zombie per restart)."""
+    (tmp_path / "dies.py").write_text("import os\ndef im2col(a):\n    os._exit(3)\n")
+    with box(tmp_path / "dies.py") as sandbox:
+        for _ in range(3):
+            assert call(sandbox, "im2col", np.zeros(1)).status == "crashed"
+    zombies = [f"{pid}: {cmd}" for pid, (ppid, state, _, cmd) in processes().items()
+               if ppid == os.getpid() and state == "Z"]
+    assert zombies == []
