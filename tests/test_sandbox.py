@@ -627,3 +627,46 @@ def test_close_removes_the_working_copy_and_never_touches_the_original(tmp_path)
         r = call(sandbox, "write_file", path="hw.py")  # its own copy: allowed
         assert r.ok
     assert original.read_bytes() == before
+
+
+def test_a_notebook_of_thousands_of_cells_loads_and_its_report_fits_one_answer(tmp_path):
+    """Thousands of cells (a student's scratch notebook, or one made to overflow the load
+    answer): the report lists the first cell and those with a problem, says how many of these
+    it leaves out, and the submission still loads."""
+    cells = ["x = 1"] * 3000 + ["1 / 0"] * 1500 + ["def im2col(a):\n    return a + x"]
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+          "cells": [{"cell_type": "code", "metadata": {}, "execution_count": None,
+                     "outputs": [], "source": src} for src in cells]}
+    path = tmp_path / "long.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    with box(path) as sandbox:
+        loaded = sandbox.load_result
+        assert loaded.ok, loaded.messages()
+        units = loaded.report["units"]
+        assert 0 < len(units) < 1000 and all(u["status"] == "raised" for u in units[1:])
+        assert units[1]["cell"] == 3001  # the first cell with a problem
+        assert "1301 more cells with a problem are not listed" in loaded.report["warnings"]
+        assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
+
+
+def test_a_submission_file_larger_than_the_file_limit_still_loads(tmp_path):
+    """The limit on files the submission writes is not a limit on the files it hands in (a
+    notebook holding 120 MB of saved plots could not even be copied into its folder)."""
+    path = tmp_path / "big.py"
+    path.write_text(("#" + "x" * 99 + "\n") * 30_000 + "def im2col(a):\n    return a + 1\n")
+    with box(path, file_limit_mb=1) as sandbox:
+        assert sandbox.load_result.ok, sandbox.load_result.messages()
+        assert call(sandbox, "im2col", np.zeros(2)).outputs["out"].tolist() == [1.0, 1.0]
+
+
+def test_a_closed_sandbox_leaves_no_zombie_for_its_caller_to_reap(tmp_path):
+    """bwrap's init is reparented to the grader (a subreaper) when bwrap exits: every child
+    started, including those restarted after a crash, is reaped at close (a long grading that
+    crashes every call left one zombie per restart)."""
+    (tmp_path / "dies.py").write_text("import os\ndef im2col(a):\n    os._exit(3)\n")
+    with box(tmp_path / "dies.py") as sandbox:
+        for _ in range(3):
+            assert call(sandbox, "im2col", np.zeros(1)).status == "crashed"
+    zombies = [f"{pid}: {cmd}" for pid, (ppid, state, _, cmd) in processes().items()
+               if ppid == os.getpid() and state == "Z"]
+    assert zombies == []

@@ -72,7 +72,7 @@ class ChildProcess:
         staging.sweep_stale_workdirs(box.tmp_dir)
         self.folder = staging.make_workdir(box.tmp_dir)
         self.staged = os.path.join(self.folder, "submission")
-        self.group = self.region = self.launch = self.work_fd = None
+        self.group = self.region = self.launch = self.work_fd = self.init = None
         self.max_files = len(tree.files) + len(tree.folders) + box.max_files
         fds, self.stopped = [], False
         try:
@@ -144,6 +144,10 @@ class ChildProcess:
         working folder (to count the files it makes there)."""
         if self.isolation.sandbox:
             self.child_pid = descendant_with_nspid(self.proc.pid, header["pid"]) or self.proc.pid
+            child = proc_stat(self.child_pid)
+            init = proc_stat(child.ppid) if child else None
+            if init is not None and init.pid != self.proc.pid:
+                self.init = init  # bwrap's init (pid 1 inside): reparented to us when bwrap exits
             try:
                 self.work_fd = os.open(f"/proc/{self.child_pid}/root{self.launch.workdir}",
                                        os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
@@ -245,7 +249,8 @@ class ChildProcess:
         return self.group is not None and self.group.oom_killed()
 
     def kill_tree(self):
-        kill_tree(self.proc, self.start_ticks, self.launch.host_uid if self.launch else None)
+        kill_tree(self.proc, self.start_ticks, self.launch.host_uid if self.launch else None,
+                  orphans=[self.init] if self.init else [])
 
     def stop(self, graceful=False):
         """Kill everything, reap it, drain the output, close the pipes, delete the folders."""

@@ -191,8 +191,10 @@ def sandbox_processes(child_pid, child_start, child_uid) -> dict:
     return found
 
 
-def kill_tree(proc, child_start, child_uid, patience=5.0):
-    """SIGKILL the child and all its descendants until none is left; reap what is ours."""
+def kill_tree(proc, child_start, child_uid, patience=5.0, orphans=()):
+    """SIGKILL the child and all its descendants until none is left; reap what is ours, and
+    `orphans` (ProcInfo of processes of the sandbox that are reparented to us only once the
+    child is gone: bwrap's init)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # the child's process group, in one go
     except (ProcessLookupError, PermissionError):
@@ -216,6 +218,20 @@ def kill_tree(proc, child_start, child_uid, patience=5.0):
         proc.wait(timeout=max(0.1, deadline - time.monotonic()))
     except subprocess.TimeoutExpired:
         pass
+    # left unreaped, each restart of a crashing submission would hold a pid until we exit
+    for info in orphans:
+        kill(info.pid, info.start)
+        while True:
+            now = proc_stat(info.pid)
+            if now is None or now.start != info.start or now.ppid != os.getpid():
+                break  # gone, or not (yet) ours to reap
+            if now.state in ("Z", "X") or time.monotonic() > deadline:
+                try:
+                    os.waitpid(info.pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+                break
+            time.sleep(0.005)
 
 
 def kill(pid, start):

@@ -248,8 +248,9 @@ class Sandbox:
             self._programs = (seccomp_policy.sandbox_program(), seccomp_policy.exec_program())
 
     def cgroup_memory_bytes(self) -> int:
-        """Everything the sandbox may hold: its address space and its folder's cap."""
-        return (self.memory_mb + self.file_limit_mb + 64) << 20
+        """Everything the sandbox may hold: its address space and its folder's cap (its own
+        files, copied there, are charged to it too)."""
+        return ((self.memory_mb + self.file_limit_mb + 64) << 20) + self._tree.total_bytes
 
     def start_frame(self, launch, inputs_fd) -> dict:
         exec_filter = None
@@ -267,7 +268,11 @@ class Sandbox:
                 "forbidden_paths": self.forbidden_paths,
                 "readable_files": launch.readable_files,
                 "cell_timeout": self.timeout, "memory_bytes": self.memory_mb << 20,
-                "file_bytes": self.file_limit_mb << 20, "open_files": OPEN_FILES,
+                # RLIMIT_FSIZE bounds what the submission writes, and its own files are
+                # copied into its folder under it: the largest of them must fit
+                "file_bytes": max([self.file_limit_mb << 20,
+                                   *(size for _, size in self._tree.files)]),
+                "open_files": OPEN_FILES,
                 # RLIMIT_CPU: soft per load/call, hard for the child's whole life
                 "cpu_load_seconds": math.ceil(self.load_timeout) + 1,
                 "cpu_seconds": self.cpu_seconds, "cpu_lifetime_seconds": self.cpu_lifetime,

@@ -35,6 +35,32 @@ _write_header_2_0 = np.lib.format.write_array_header_2_0
 _np_array, _ndarray, _dtype = np.array, np.ndarray, np.dtype
 
 
+# A load answer must fit one frame (protocol.MAX_ITEMS units, MAX_HEADER_BYTES): a notebook of
+# 50,000 cells is cut to the cells worth showing, with at most 2 KB of message each.
+_UNITS_LISTED = 200
+
+
+def listed_units(report: dict) -> dict:
+    """The loader's report with at most _UNITS_LISTED units, in order: the first of each file (a
+    folder's report names the file that ran) and those with a problem; a warning says how many
+    with a problem are left out."""
+    units = report.get("units", [])
+    if len(units) <= _UNITS_LISTED:
+        return report
+    files, kept, left_out = set(), [], 0
+    for unit in units:
+        first = unit.get("file") not in files
+        files.add(unit.get("file"))
+        if first or unit.get("status") != "ran":
+            if len(kept) < _UNITS_LISTED:
+                kept.append(unit)
+            elif unit.get("status") != "ran":
+                left_out += 1
+    what = "cells" if all(u.get("cell") for u in units) else "files"
+    notes = [f"{left_out} more {what} with a problem are not listed"] if left_out else []
+    return dict(report, units=kept, warnings=[*report.get("warnings", []), *notes])
+
+
 class Channel:
     """Frames over the two pipes (protocol.py has the format)."""
 
@@ -220,7 +246,7 @@ class Server:
         else:
             self.module = report.module
             self.student_files = {u.filename for u in report.units}
-            header["report"] = self.relative_all(report.to_dict())
+            header["report"] = self.relative_all(listed_units(report.to_dict()))
         report = failure = None
         gc.collect()  # finalizers of what loading left behind run now, in the load's time
         gc.freeze()  # and what lives on is never scanned again: collect() per call stays cheap
