@@ -12,6 +12,7 @@ bug. tests/test_diagnosis_holdout.py does the same for the holdout set.
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conformance import catalog, diagnosis, engine, oracles, pipeline, suite
@@ -216,3 +217,59 @@ def test_evidence_must_hold_on_every_failing_case():
     found = diagnosis.diagnose(spec, "forward", runs, lambda c: runs[0],
                                oracles.get("reference"))
     assert not found.bugs
+
+
+def _network_runs(accuracies):
+    """Runs of SimpleConvNet whose accuracy alone is wrong: {case index: accuracy}."""
+    cases = catalog.cases("SimpleConvNet", "quick", invalid=False)
+    return [_run("SimpleConvNet", lambda a, e, v=v: {**e, "accuracy": np.array(v)}, cases[i])
+            for i, v in accuracies.items()]
+
+
+def test_an_accuracy_turned_round_once_is_not_a_flipped_comparison():
+    """An accuracy of 1 - right on one case (1/3 for 2/3) is a coincidence where another
+    case's right accuracy of 0 came back as 0.25, not as 1: no sign is stated."""
+    spec = catalog.COMPONENTS["SimpleConvNet"]
+    runs = _network_runs({0: 0.0, 1: 0.0})
+    runs[0].expected["accuracy"] = np.array(0.0)
+    runs[0].outcome.outputs["accuracy"] = np.array(0.25)
+    runs[1].expected["accuracy"] = np.array(2 / 3)
+    runs[1].outcome.outputs["accuracy"] = np.array(1 / 3)
+    found = diagnosis.diagnose(spec, "accuracy", runs, lambda c: runs[0],
+                               oracles.get("reference"))
+    assert "sign" not in found.classes()
+
+
+def test_a_gradient_equal_to_dout_names_the_mask_left_out_or_never_true():
+    """dx = dout: backward skips the mask, or forward stored a mask that is never true; the
+    output cannot tell which, so neither is stated as the likely bug."""
+    found = _diagnose("Relu", lambda a, e: {**e, "dx": a["dout"].copy(),
+                                            "dx_again": a["dout"].copy()})
+    assert _classes(found) == {"missing-term": False, "wrong-cached-value": False}
+
+
+def test_a_class_named_only_after_an_unexplained_earlier_failure_is_possible():
+    """The forward output is wrong with no relation found: a later behaviour's class may be
+    that failure seen downstream, so it is not stated as the likely bug."""
+    found = _diagnose("Affine", lambda a, e: {**e, "out": e["out"] + np.arange(
+        e["out"].size).reshape(e["out"].shape) ** 1.5, "dx": -e["dx"], "dx_again": -e["dx"]})
+    assert not found["forward"].bugs
+    assert _classes(found) == {"sign": False}
+
+
+def test_an_overflow_variant_that_leaves_failures_unexplained_is_possible():
+    """exp(-x) overflows on large scores like an unshifted exp, but is wrong on small ones
+    too, where an overflow predicts the right answer: the overflow is only possible."""
+    from conformance.diagnosis import _consistent_hints
+
+    cases = catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
+    large = next(c for c in cases if c.params["scale"] >= 1000 and c.dtype == np.float64)
+    small = next(c for c in cases if c.params["scale"] == 1 and c.dtype == np.float64)
+
+    def unshifted(a, e):
+        return {**e, "loss": np.array(np.nan), "dx": np.full_like(e["dx"], np.nan)}
+    runs = [_run("SoftmaxWithLoss", unshifted, large),
+            _run("SoftmaxWithLoss", lambda a, e: {**e, "loss": e["loss"] + 1}, small)]
+    assert "softmax-overflow" in runs[0].checks["forward"].hints
+    hints = dict(_consistent_hints("forward", runs, runs))
+    assert hints.get("softmax-overflow") is False

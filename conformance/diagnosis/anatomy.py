@@ -313,6 +313,12 @@ def equals_an_input(component, run, key, oracle):
                 return Finding("equals-parameter", key,
                                f"{key} is the parameter `{name}` itself, not its gradient: it "
                                f"is read from the wrong place", ("wrong-cached-value",))
+            if name == "dout":  # backward transforms dout with what forward stored
+                return Finding("equals-input", key,
+                               f"{key} is its input `dout`, unchanged: the step that should "
+                               f"transform it (a mask, a product) is left out, or what "
+                               f"forward stored for it changes nothing (a mask that is never "
+                               f"true)", ("missing-term", "wrong-cached-value"))
             return Finding("equals-input", key,
                            f"{key} is its input `{name}`, unchanged: the step that should "
                            f"transform it (a mask, a product) is left out", ("missing-term",))
@@ -706,9 +712,13 @@ def accuracy_relations(component, run, key, oracle):
         return None
     actual = compare.as_numbers(run.outcome.outputs[key])
     right = float(np.asarray(run.expected[key]))
-    if actual is None or actual.size != 1 or right in (0.0, 0.5, 1.0):
+    if actual is None or actual.size != 1 or right == 0.5:
         return None
     value = float(actual.reshape(-1)[0])
+    # an accuracy of 0 or 1 turned round is what any badly broken forward pass gives: no
+    # evidence for the comparison; but any other value there contradicts it
+    if right in (0.0, 1.0) and np.isclose(value, 1 - right):
+        return None
     if np.isclose(value, 1 - right):
         return Finding("accuracy-complement", key, "the accuracy is 1 minus the right one: it "
                        "counts the wrong predictions (a comparison the wrong way round)",

@@ -128,15 +128,16 @@ class Named:
 
 
 def variant_classes(hints, component):
-    """[(classes, the variant's own words)] for the matched variants that have a class."""
+    """[(classes, the variant's own words, whether it can be the likely bug)] for the matched
+    variants that have a class. hints: [(variant name, whether it explains every failure)]."""
     from .. import variants
 
     found = []
-    for h in dict.fromkeys(hints):
+    for h, explains_all in dict(hints).items():
         classes = VARIANT_CLASSES.get(h, ())
         found.append((classes if isinstance(classes, tuple) else (classes,),
-                      variants.hint(h, component)))
-    return [(classes, words) for classes, words in found if classes]
+                      variants.hint(h, component), explains_all))
+    return [found_one for found_one in found if found_one[0]]
 
 
 def name_findings(findings, from_variants):
@@ -144,11 +145,12 @@ def name_findings(findings, from_variants):
     one class names it; one that supports several names them as possibilities."""
     support, known = {}, {}
     certain = set()
-    for classes, words in from_variants:
+    for classes, words, explains_all in from_variants:
         for cls in classes:
             known.setdefault(cls, []).append(words)
             support.setdefault(cls, [])
-        if len(classes) == 1:  # a variant two mistakes reproduce alike names both possible
+        # a variant two mistakes reproduce alike names both possible
+        if len(classes) == 1 and explains_all:
             certain.add(classes[0])
     for finding in findings:
         for cls in finding.classes:
