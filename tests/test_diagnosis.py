@@ -273,3 +273,23 @@ def test_an_overflow_variant_that_leaves_failures_unexplained_is_possible():
     assert "softmax-overflow" in runs[0].checks["forward"].hints
     hints = dict(_consistent_hints("forward", runs, runs))
     assert hints.get("softmax-overflow") is False
+
+
+def test_a_loss_rounded_down_is_a_floor_division():
+    found = _diagnose("SoftmaxWithLoss", lambda a, e: {**e, "loss": np.floor(e["loss"])},
+                      cases=[c for c in catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
+                             if c.params["scale"] >= 50][:3])
+    assert _classes(found) == {"integer-dtype": True}
+
+
+def test_a_crash_on_a_float_size_is_a_size_divided_with_a_slash():
+    spec = catalog.COMPONENTS["im2col"]
+    case = catalog.cases("im2col", "quick", invalid=False)[0]
+    inputs = pipeline.case_inputs(case, 0)
+    expected = engine.expected_for(case, inputs, oracles.get("reference"))
+    outcome = engine.Outcome("error", error_type="TypeError",
+                             error_message="'float' object cannot be interpreted as an integer")
+    run = pipeline.CaseRun(case, inputs, outcome, expected,
+                           engine.judge(case, inputs, outcome, expected, engine.Policy()))
+    found = diagnosis.diagnose(spec, "forward", [run], lambda c: run, oracles.get("reference"))
+    assert {b.bug_class: b.certain for b in found.bugs} == {"integer-dtype": True}

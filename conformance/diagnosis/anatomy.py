@@ -25,6 +25,7 @@ from .findings import (
 )
 from .shapes import (
     crop_size,
+    float_size_in_error,
     integer_in_error,
     padded_batch_in_error,
     size_formula,
@@ -191,8 +192,17 @@ def not_finite(component, run, key, oracle):
 
 def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
-    if actual is None or actual.shape != expected.shape or expected.size < 4:
+    if actual is None or actual.shape != expected.shape:
         return None
+    if expected.size < 4:  # a loss: floored (// for /) is exact, and no other slip gives it
+        floored = np.floor(expected)
+        if not expected.size or (expected == floored).any() or not floored.all():
+            return None  # whole already, or floored to 0, which any value near 0 looks like
+        if not _close(actual, floored, run):
+            return False
+        return Finding("floored", key,
+                       f"{key} is exactly the right value rounded down to a whole number: a "
+                       f"floor division (//) where / was meant", ("integer-dtype",))
     fractional = expected != np.round(expected)
     if np.mean(fractional) < 0.5:
         return None  # the right answer is mostly whole numbers itself
@@ -873,6 +883,7 @@ _ACCEPTED = _Accepted
 
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
+             float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              padded_batch_in_error, crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,

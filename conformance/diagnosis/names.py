@@ -28,8 +28,10 @@ BUG_CLASSES = {
                           "pass the arguments in the book's order"),
     "reduction-axis": ("a sum (or max) runs over the wrong axis",
                        "reduce over the axis that the formula sums"),
-    "integer-dtype": ("an integer array truncates the values",
-                      "allocate with the input's float dtype: np.zeros(..., dtype=x.dtype)"),
+    "integer-dtype": ("a value has the wrong number type: an integer array or a floor "
+                      "division truncates, or a float is used as a size",
+                      "allocate with the input's float dtype (np.zeros(..., dtype=x.dtype)); "
+                      "divide sizes with //, values with /"),
     "state-mutated": ("something is changed in place that must stay as it is",
                       "work on a copy (x = x - m, not x -= m; out = x.copy())"),
     "stale-forward": ("values from an earlier call are used",

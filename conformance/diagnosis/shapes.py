@@ -179,6 +179,23 @@ def integer_in_error(component, run, key, oracle):
                    f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
 
 
+# Python's words for a float given as a size (range, np.zeros, reshape) or a slice bound; a
+# float array used as an index is left out: that is data passed where labels belong (swapped
+# arguments) as often as a size divided with /
+_FLOAT_AS_INTEGER = re.compile(r"'float' object cannot be interpreted as an integer|slice "
+                               r"indices must be integers")
+
+
+def float_size_in_error(component, run, key, oracle):
+    """A crash because a float was given as a size or a slice bound: a size computed with true
+    division (/) where floor division (//) was meant."""
+    if not any(map(_FLOAT_AS_INTEGER.search, _error_texts(run))):
+        return None
+    return Finding("float-size-in-error", key,
+                   f"{component.name} crashed on a float given as a size or a slice bound: a "
+                   f"size computed with / instead of //", ("integer-dtype",))
+
+
 def crop_size(component, run, key, oracle):
     """A 4-D image whose height and width are off by the padding: a crop that stops short, or
     none at all."""
