@@ -293,3 +293,29 @@ def test_a_crash_on_a_float_size_is_a_size_divided_with_a_slash():
                            engine.judge(case, inputs, outcome, expected, engine.Policy()))
     found = diagnosis.diagnose(spec, "forward", [run], lambda c: run, oracles.get("reference"))
     assert {b.bug_class: b.certain for b in found.bugs} == {"integer-dtype": True}
+
+
+def _argmin_accuracy(a, e):
+    """The book's accuracy loop on the right scores, with np.argmin for np.argmax."""
+    labels = np.asarray(a["t"]) if np.ndim(a["t"]) == 1 else np.argmax(a["t"], axis=1)
+    n, batch = len(labels), len(labels) // 2 or 1
+    hits = sum(np.sum(np.argmin(e["scores"][i:i + batch], axis=1) == labels[i:i + batch])
+               for i in range(0, n - n % batch, batch))
+    return {**e, "accuracy": np.array(hits / n)}
+
+
+def test_an_accuracy_recomputed_with_one_slip_names_it():
+    """The accuracy is what argmin gives on the network's own (right) scores."""
+    cases = [c for c in catalog.cases("SimpleConvNet", "quick", invalid=False)
+             if c.params["N"] % 2 == 0 and c.params["batch_size"] == c.params["N"] // 2]
+    found = _diagnose("SimpleConvNet", _argmin_accuracy, cases=cases)
+    assert "sign" in _classes(found)
+
+
+def test_an_accuracy_crashing_on_an_empty_batch_names_the_slice():
+    def empty(a, e):
+        outputs = {k: v for k, v in e.items() if k != "accuracy"}
+        return {**outputs, "error:accuracy": "ValueError: cannot reshape array of size 0 "
+                                             "into shape (0,newaxis)"}
+    found = _diagnose("SimpleConvNet", empty)
+    assert _classes(found) == {"missing-term": False, "overwrite": False}

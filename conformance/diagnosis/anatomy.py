@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import compare, drivers, engine
 from ..windows import crop, fold
+from .accuracy import accuracy_relations, accuracy_slips, empty_batch
 from .findings import (
     _DISCRETE,
     Finding,
@@ -716,29 +717,6 @@ def times_another_output(component, run, key, oracle):
     return None
 
 
-def accuracy_relations(component, run, key, oracle):
-    """An accuracy that counts the mistakes (1 - right) or is in percent (100 x right)."""
-    if key != "accuracy" or key not in run.outcome.outputs:
-        return None
-    actual = compare.as_numbers(run.outcome.outputs[key])
-    right = float(np.asarray(run.expected[key]))
-    if actual is None or actual.size != 1 or right == 0.5:
-        return None
-    value = float(actual.reshape(-1)[0])
-    # an accuracy of 0 or 1 turned round is what any badly broken forward pass gives: no
-    # evidence for the comparison; but any other value there contradicts it
-    if right in (0.0, 1.0) and np.isclose(value, 1 - right):
-        return None
-    if np.isclose(value, 1 - right):
-        return Finding("accuracy-complement", key, "the accuracy is 1 minus the right one: it "
-                       "counts the wrong predictions (a comparison the wrong way round)",
-                       ("sign",))
-    if np.isclose(value, 100 * right):
-        return Finding("accuracy-percent", key, "the accuracy is in percent (100 times the "
-                       "right fraction)", ("scale",))
-    return False
-
-
 # the reductions a student may run over the wrong axes
 _REDUCTIONS = (("summed", np.sum), ("reduced with np.max", np.max), ("averaged", np.mean))
 
@@ -888,6 +866,7 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              padded_batch_in_error, crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
-             accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,
+             accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
+             overlaps_only, shifted, scaled,
              zeros_at_one_index, last_index_only, right_for_reordered_input, reordered,
              where_wrong)
