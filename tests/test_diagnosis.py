@@ -24,17 +24,13 @@ CORRECT = sorted((Path(blind.__file__).parent / "correct").glob("*.py"))
 
 # What the diagnosis cannot name yet, and why (each an expected failure).
 UNDETECTED = "not detected: every graded check passes (the bug shows in no output judged)"
-CRASHES = "crashes on every case, with no shape that points at the cause"
 NOT_NAMED = {
     "col2im-reuses-im2col-transpose": "its output matches no relation the diagnosis knows",
-    "conv-col2im-stride-pad-swapped": "the crash's sizes fit the swap on some cases only",
     "conv-stores-flattened-weights": "crashes on the second forward only: no relation",
     "pool-stride-is-window": "the answer matches no relation on the cases it runs",
     "pool-argmax-over-windows": "its output matches no relation the diagnosis knows",
     "pool-col2im-unpadded-shape": "the crash's sizes read as an output-size or padding slip "
                                   "(possible), not as the unpadded shape passed",
-    "affine-dx-uses-W-untransposed": CRASHES,
-    "net-conv-stride-pad-swapped": "W2's size fits no formula on the cases it runs",
     "net-pools-with-stride-one": "the network crashes inside; W2 itself is right",
     "net-accuracy-overwrites-count": UNDETECTED,
     "net-accuracy-divides-by-batch-size": UNDETECTED,
@@ -319,3 +315,57 @@ def test_an_accuracy_crashing_on_an_empty_batch_names_the_slice():
                                              "into shape (0,newaxis)"}
     found = _diagnose("SimpleConvNet", empty)
     assert _classes(found) == {"missing-term": False, "overwrite": False}
+
+
+def _crashed(component, message, cases):
+    """The diagnosis of runs that all raised `message`."""
+    spec, runs = catalog.COMPONENTS[component], []
+    for case in cases:
+        inputs = pipeline.case_inputs(case, 0)
+        expected = engine.expected_for(case, inputs, oracles.get("reference"))
+        outcome = engine.Outcome("error", error_type="ValueError", error_message=message(case))
+        runs.append(pipeline.CaseRun(case, inputs, outcome, expected, engine.judge(
+            case, inputs, outcome, expected, engine.Policy())))
+    return diagnosis.diagnose(spec, "forward", runs, lambda c: runs[0],
+                              oracles.get("reference"))
+
+
+def test_a_product_that_a_transpose_would_align_is_a_transpose_left_out():
+    cases = catalog.cases("Affine", "quick", invalid=False)[:2]
+    found = _crashed("Affine", lambda c: "shapes (8,3) and (8,3) not aligned: 3 (dim 1) != 8 "
+                                         "(dim 0)", cases)
+    assert set(found.classes()) == {"axis-order", "swapped-arguments"}
+    # sizes that line up by chance on one case and not on another say nothing
+    messages = iter(["shapes (24,60) and (24,4) not aligned", "shapes (24,60) and (12,4) "
+                                                              "not aligned"])
+    assert not _crashed("Affine", lambda c: next(messages), cases).bugs
+
+
+def test_a_crash_dividing_by_a_zero_stride_names_the_arguments():
+    case = catalog.cases("Convolution", "quick", invalid=False)[0]
+    found = _crashed("Convolution", lambda c: "ZeroDivisionError: integer division or modulo "
+                                              "by zero (at cnn.py, line 9: out_h = (H + 2 * "
+                                              "self.pad - FH) // self.stride + 1)", [case])
+    assert set(found.classes()) == {"swapped-arguments", "missing-term"}
+
+
+def test_an_output_reshaped_to_its_sizes_in_another_order_is_an_axis_order():
+    case = next(c for c in catalog.cases("im2col", "quick", invalid=False)
+                if c.params["N"] > 1)
+    found = _diagnose("im2col", lambda a, e: {"col": e["col"].reshape(e["col"].shape[::-1])},
+                      cases=[case])
+    assert _classes(found).get("axis-order") is not None
+
+
+def test_a_crop_of_the_leading_padding_only_is_a_padding_slip():
+    from conformance.windows import fold
+
+    case = next(c for c in catalog.cases("col2im", "quick", invalid=False)
+                if c.params["pad"] == 1 and c.params["stride"] == 3)  # no other slip's size
+    p = case.params
+
+    def leading_only(a, e):  # the book's buffer, stride - 1 larger than the padded image
+        img = fold(a["col"], p["input_shape"], p["FH"], p["FW"], p["stride"], p["pad"])
+        return {"img": img[:, :, p["pad"]:, p["pad"]:]}
+    found = _diagnose("col2im", leading_only, cases=[case])
+    assert "padding" in _classes(found)

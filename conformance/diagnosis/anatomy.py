@@ -29,8 +29,11 @@ from .shapes import (
     float_size_in_error,
     integer_in_error,
     padded_batch_in_error,
+    product_not_aligned,
+    reshaped_output,
     size_formula,
     size_in_error,
+    zero_stride_in_error,
 )
 
 
@@ -863,7 +866,8 @@ _ACCEPTED = _Accepted
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
-             padded_batch_in_error, crop_size, negated, input_term_off,
+             padded_batch_in_error, product_not_aligned, zero_stride_in_error,
+             reshaped_output, crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,

@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-from .findings import Finding, _error_texts, _one_of, _pair
+from .. import compare
+from .findings import Finding, _close, _error_texts, _one_of, _pair
 
 _SIZE_FORMULAS = (
     # (words, bug classes it may be, size(n, kernel, stride, pad))
@@ -219,6 +220,9 @@ def crop_size(component, run, key, oracle):
     if pad > 0 and (dh, dw) == (pad, pad):
         options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
                 "image"] = ("padding", "wrong-cached-value")
+    if pad > 0 and isinstance(stride, int) and (dh, dw) == (pad + stride - 1,) * 2:
+        options["the crop removes the leading padding only ([pad:, pad:]), keeping the "
+                "trailing padding and the buffer's stride - 1 extra rows"] = ("padding",)
     if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
             pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
         options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
@@ -228,3 +232,84 @@ def crop_size(component, run, key, oracle):
     return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
                    + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
                                                            for c in cs)), options=options)
+
+
+def reshaped_output(component, run, key, oracle):
+    """The array contract: an output with the right number of values in another shape (the
+    values compared alike). The right values reshaped to sizes in another order are a
+    reshape given its sizes in the wrong order (.reshape(-1, rows)); the right matrix
+    transposed is that or a product with its operands swapped ((A B).T = B.T A.T)."""
+    if key != "(inputs)":
+        return None
+    for name, right in run.expected.items():
+        got = compare.as_numbers(run.outcome.outputs.get(name))
+        right = np.asarray(right, dtype=np.float64)
+        if ":" in name or got is None or got.shape == right.shape or \
+                sorted(got.shape) != sorted(right.shape):
+            continue
+        options = {}
+        if _close(got, right.reshape(got.shape), run):
+            options["the right values reshaped to sizes in another order (a reshape given "
+                    "them in the wrong order, such as .reshape(-1, rows))"] = ("axis-order",)
+        if right.ndim == 2 and _close(got, right.T, run):
+            options["the right matrix transposed (a transpose left in, or a product's "
+                    "operands swapped)"] = ("axis-order", "swapped-arguments")
+        elif 2 < right.ndim <= 6:
+            for order in itertools.permutations(range(right.ndim)):
+                moved = right.transpose(order)
+                if moved.shape == got.shape and _close(got, moved, run):
+                    options[f"the right values with their axes in the order {order} (a "
+                            f"transpose to the wrong order)"] = ("axis-order",)
+                    break
+        if options:
+            return Finding("reshaped-output", key,
+                           f"{name} has shape {got.shape}, not {right.shape}: "
+                           + _one_of(options), tuple(dict.fromkeys(
+                               c for cs in options.values() for c in cs)), options=options)
+    return None
+
+
+# np.dot's words for two matrices whose inner sizes differ
+_NOT_ALIGNED = re.compile(r"shapes \((\d+(?:, ?\d+)*),?\) and \((\d+(?:, ?\d+)*),?\) not aligned")
+
+
+def product_not_aligned(component, run, key, oracle):
+    """A matrix product that crashed: where transposing one operand (or swapping the two)
+    would align them, a transpose is missing or the operands are in the wrong order; where
+    one is an array of more than two axes, it was never flattened (or the unflattened one
+    was stored for the product). Which repair aligns them is an option, narrowed over the
+    failing cases: sizes that line up by chance on one case do not on another."""
+    crashes = [m for m in map(_NOT_ALIGNED.search, _error_texts(run)) if m]
+    if not crashes:
+        return None
+    a, b = (tuple(int(v) for v in g.split(",")) for g in crashes[0].groups())
+    if len(a) == 2 and len(b) > 2:
+        return Finding("product-unflattened", key,
+                       f"{component.name} crashed multiplying a {len(b)}-D array {b} as a "
+                       f"matrix: it is not flattened to (-1, {b[-1]}) first, or the array "
+                       f"stored for the product is not the flattened one",
+                       ("wrong-cached-value", "axis-order"))
+    if len(a) != 2 or len(b) != 2:
+        return False
+    repairs = {"a .T left out of the second operand": a[1] == b[1],
+               "a .T left out of the first operand": a[0] == b[0],
+               "the two operands swapped": b[1] == a[0]}
+    options = {words: ("axis-order", "swapped-arguments")
+               for words, aligns in repairs.items() if aligns}
+    if not options:
+        return False
+    return Finding("product-not-aligned", key,
+                   f"{component.name} crashed on a matrix product of shapes {a} and {b}, "
+                   f"which a transpose or a swap aligns: " + _one_of(options),
+                   ("axis-order", "swapped-arguments"), options=options)
+
+
+def zero_stride_in_error(component, run, key, oracle):
+    """A crash dividing by a stride of 0: the stride given another argument's value (the
+    arguments in another order: the pad of 0 passed as the stride), or never passed."""
+    if not any("ZeroDivisionError" in text and "stride" in text for text in _error_texts(run)):
+        return None
+    return Finding("zero-stride", key,
+                   f"{component.name} crashed dividing by a stride of 0: the stride is given "
+                   f"another argument's value (arguments in another order, the pad passed as "
+                   f"the stride) or is left out", ("swapped-arguments", "missing-term"))
