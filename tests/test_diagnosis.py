@@ -26,7 +26,6 @@ CORRECT = sorted((Path(blind.__file__).parent / "correct").glob("*.py"))
 UNDETECTED = "not detected: every graded check passes (the bug shows in no output judged)"
 NOT_NAMED = {
     "col2im-reuses-im2col-transpose": "its output matches no relation the diagnosis knows",
-    "conv-stores-flattened-weights": "crashes on the second forward only: no relation",
     "pool-stride-is-window": "the answer matches no relation on the cases it runs",
     "pool-argmax-over-windows": "its output matches no relation the diagnosis knows",
     "pool-col2im-unpadded-shape": "the crash's sizes read as an output-size or padding slip "
@@ -368,4 +367,59 @@ def test_a_crop_of_the_leading_padding_only_is_a_padding_slip():
         img = fold(a["col"], p["input_shape"], p["FH"], p["FW"], p["stride"], p["pad"])
         return {"img": img[:, :, p["pad"]:, p["pad"]:]}
     found = _diagnose("col2im", leading_only, cases=[case])
+    assert "padding" in _classes(found)
+
+
+def test_a_product_with_an_unflattened_operand_is_a_value_never_flattened():
+    case = catalog.cases("Convolution", "quick", invalid=False)[0]
+    found = _crashed("Convolution", lambda c: "shapes (5,7,3,2) and (24,4) not aligned", [case])
+    assert set(found.classes()) == {"wrong-cached-value", "axis-order"}
+
+
+def test_four_sizes_unpacked_from_two_axes_is_an_array_flattened_in_place():
+    case = catalog.cases("Convolution", "quick", invalid=False)[0]
+    found = _crashed("Convolution", lambda c: "not enough values to unpack (expected 4, got 2)",
+                     [case])
+    assert {b.bug_class: b.certain for b in found.bugs} == {"state-mutated": False,
+                                                            "overwrite": False}
+
+
+def test_a_float_index_is_the_scores_passed_for_the_labels():
+    case = next(c for c in catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
+                if c.params["target"] == "labels")
+    found = _crashed("SoftmaxWithLoss", lambda c: "IndexError: arrays used as indices must be "
+                                                  "of integer (or boolean) type", [case])
+    assert set(found.classes()) == {"swapped-arguments", "integer-dtype"}
+
+
+def test_a_gradient_with_a_kept_axis_of_size_one_is_a_reduction_with_keepdims():
+    found = _diagnose("Affine", lambda a, e: {**e, "db": e["db"][None, :]})
+    assert _classes(found) == {"reduction-axis": True}
+
+
+def test_a_parameter_shape_with_its_sizes_swapped_or_borrowed():
+    def with_shape(key, shape):
+        def outputs(a, e):
+            shapes = {k: v for k, v in e.items() if k.startswith("shape:")}
+            return {**shapes, f"shape:{key}": np.array(shape(e[f"shape:{key}"])),
+                    "error:weights": f"ContractError: `SimpleConvNet.params['{key}']` has the "
+                                     f"wrong shape"}
+        return outputs
+    swapped = _diagnose("SimpleConvNet", with_shape("W2", lambda s: s[::-1]))
+    assert set(_classes(swapped)) == {"swapped-arguments", "axis-order"}
+    borrowed = _diagnose("SimpleConvNet", with_shape("W3", lambda s: [s[0], s[0]]))
+    assert "output-size" in _classes(borrowed)
+
+
+def test_a_crop_of_one_side_only_is_a_padding_slip():
+    from conformance.windows import fold
+
+    case = next(c for c in catalog.cases("col2im", "quick", invalid=False)
+                if c.params["pad"] == 1 and c.params["stride"] == 3)
+    p = case.params
+
+    def rows_only(a, e):
+        img = fold(a["col"], p["input_shape"], p["FH"], p["FW"], p["stride"], p["pad"])
+        return {"img": img[:, :, p["pad"]:p["H"] + p["pad"], :]}
+    found = _diagnose("col2im", rows_only, cases=[case])
     assert "padding" in _classes(found)

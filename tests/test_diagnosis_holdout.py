@@ -17,8 +17,6 @@ from tests.test_diagnosis import UNDETECTED, _write, named_classes, stated_wrong
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on purpose
 
 NOT_NAMED = {
-    "conv-W-reshaped-in-place": "crashes on the second forward; the parameter's new shape is "
-                                "not recorded when the call raises",
     "conv-output-reshaped-width-first": "a reshape with the sides' sizes swapped, then a "
                                         "transpose: no permutation of the axes gives it",
     "pool-pads-with-plus-inf": "infinite values where the padding is are stated, with no "
@@ -29,11 +27,9 @@ NOT_NAMED = {
     "pool-gradient-to-the-minimum": "the gradient goes to each window's minimum, which only "
                                     "the -x counterfactual reproduces, and not with padding",
     "cee-log-of-product": UNDETECTED,
-    "swl-loss-arguments-swapped": "crashes with a float index; the crash is not read",
     "swl-target-entry-set-to-minus-one": "dx is wrong at the targets only: no relation",
     "net-conv-param-popped": UNDETECTED,
     "net-accuracy-from-last-loss": "the accuracy is missing (a crash inside), no relation",
-    "net-loss-arguments-swapped": "the loss crashes inside the network, no relation",
 }
 
 

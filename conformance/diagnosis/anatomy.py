@@ -26,9 +26,12 @@ from .findings import (
 )
 from .shapes import (
     crop_size,
+    float_index_in_error,
     float_size_in_error,
+    four_axes_got_two,
     integer_in_error,
     padded_batch_in_error,
+    parameter_shape,
     product_not_aligned,
     reshaped_output,
     size_formula,
@@ -867,7 +870,8 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
-             reshaped_output, crop_size, negated, input_term_off,
+             four_axes_got_two, float_index_in_error, reshaped_output, parameter_shape,
+             crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,

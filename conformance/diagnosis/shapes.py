@@ -220,6 +220,9 @@ def crop_size(component, run, key, oracle):
     if pad > 0 and (dh, dw) == (pad, pad):
         options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
                 "image"] = ("padding", "wrong-cached-value")
+    if pad > 0 and isinstance(stride, int) and 0 in (dh, dw) and (dh, dw) != (0, 0) and \
+            {dh, dw} - {0} <= {pad, 2 * pad, pad + stride - 1, 2 * pad + stride - 1}:
+        options["only one side is cropped: the other keeps its padding"] = ("padding",)
     if pad > 0 and isinstance(stride, int) and (dh, dw) == (pad + stride - 1,) * 2:
         options["the crop removes the leading padding only ([pad:, pad:]), keeping the "
                 "trailing padding and the buffer's stride - 1 extra rows"] = ("padding",)
@@ -244,8 +247,15 @@ def reshaped_output(component, run, key, oracle):
     for name, right in run.expected.items():
         got = compare.as_numbers(run.outcome.outputs.get(name))
         right = np.asarray(right, dtype=np.float64)
-        if ":" in name or got is None or got.shape == right.shape or \
-                sorted(got.shape) != sorted(right.shape):
+        if ":" in name or got is None or got.shape == right.shape:
+            continue
+        if got.size == right.size and got.ndim > right.ndim and \
+                tuple(n for n in got.shape if n != 1) == tuple(n for n in right.shape if n != 1):
+            return Finding("kept-axis", key,
+                           f"{name} has shape {got.shape}, not {right.shape}: the right values "
+                           f"with an axis of size 1 kept (a sum with keepdims=True where the "
+                           f"axis must go)", ("reduction-axis",))
+        if sorted(got.shape) != sorted(right.shape):
             continue
         options = {}
         if _close(got, right.reshape(got.shape), run):
@@ -283,12 +293,12 @@ def product_not_aligned(component, run, key, oracle):
     if not crashes:
         return None
     a, b = (tuple(int(v) for v in g.split(",")) for g in crashes[0].groups())
-    if len(a) == 2 and len(b) > 2:
+    if max(len(a), len(b)) > 2:
+        many = a if len(a) > 2 else b
         return Finding("product-unflattened", key,
-                       f"{component.name} crashed multiplying a {len(b)}-D array {b} as a "
-                       f"matrix: it is not flattened to (-1, {b[-1]}) first, or the array "
-                       f"stored for the product is not the flattened one",
-                       ("wrong-cached-value", "axis-order"))
+                       f"{component.name} crashed multiplying a {len(many)}-D array {many} as "
+                       f"a matrix: it is not flattened first, or the array stored for the "
+                       f"product is not the flattened one", ("wrong-cached-value", "axis-order"))
     if len(a) != 2 or len(b) != 2:
         return False
     repairs = {"a .T left out of the second operand": a[1] == b[1],
@@ -313,3 +323,58 @@ def zero_stride_in_error(component, run, key, oracle):
                    f"{component.name} crashed dividing by a stride of 0: the stride is given "
                    f"another argument's value (arguments in another order, the pad passed as "
                    f"the stride) or is left out", ("swapped-arguments", "missing-term"))
+
+
+def four_axes_got_two(component, run, key, oracle):
+    """A crash unpacking a 4-D shape (N, C, H, W = x.shape) from an array of two axes, after
+    the first call went through: an array the layer keeps was reshaped in place (W.shape =
+    ..., self.W = self.W.reshape(...)), or its name was reused for a flattened one."""
+    if not any("expected 4, got 2" in text for text in _error_texts(run)):
+        return None
+    return Finding("four-axes-got-two", key,
+                   f"{component.name} crashed unpacking four sizes from an array of two "
+                   f"axes: an array it keeps (its weights, its input) was flattened in place, "
+                   f"or its name reused for the flattened columns",
+                   ("state-mutated", "overwrite"))
+
+
+def float_index_in_error(component, run, key, oracle):
+    """A crash indexing with a float array: the scores passed where the integer labels belong
+    (the two arguments swapped), or labels turned into floats."""
+    if not any("arrays used as indices must be of integer" in text
+               for text in _error_texts(run)):
+        return None
+    one_hot = np.ndim(run.inputs.get("t")) == 2  # float targets: one-hot, never converted
+    return Finding("float-index", key,
+                   f"{component.name} crashed indexing with an array of floats: the scores "
+                   f"are passed where the labels belong (arguments in the wrong order), or the "
+                   f"labels were turned into floats"
+                   + (", or the one-hot targets are used as labels without np.argmax"
+                      if one_hot else ""),
+                   ("swapped-arguments", "integer-dtype") + (("missing-term",) if one_hot
+                                                              else ()))
+
+
+def parameter_shape(component, run, key, oracle):
+    """A parameter's shape (reported as data: shape:W3) its sizes in the wrong order (randn
+    given them swapped), or with a size the case has elsewhere (the hidden size for the
+    number of classes)."""
+    actual, expected = _pair(run, key)
+    if actual is None or not key.startswith("shape:") or actual.shape != expected.shape:
+        return None
+    got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
+    if got == wanted:
+        return None
+    if sorted(got) == sorted(wanted):
+        return Finding("parameter-shape-swapped", key,
+                       f"{key[len('shape:'):]} has shape {got}, not {wanted}: its sizes in the "
+                       f"wrong order (np.random.randn given them swapped, or a transpose)",
+                       ("swapped-arguments", "axis-order"))
+    sizes = {int(v) for v in expected.reshape(-1)} | {
+        int(v) for k, v in run.expected.items() if k.startswith("shape:")
+        for v in np.asarray(v).reshape(-1)}
+    if all(g == w or g in sizes for g, w in zip(got, wanted)):
+        return Finding("parameter-shape-other-size", key,
+                       f"{key[len('shape:'):]} has shape {got}, not {wanted}: a size of "
+                       f"another layer in place of its own", ("output-size",))
+    return False
