@@ -423,3 +423,37 @@ def test_a_crop_of_one_side_only_is_a_padding_slip():
         return {"img": img[:, :, p["pad"]:p["H"] + p["pad"], :]}
     found = _diagnose("col2im", rows_only, cases=[case])
     assert "padding" in _classes(found)
+
+
+def test_a_factor_whose_neighbour_still_fails_elsewhere_is_not_stated():
+    """dx goes wrong only with N > 1, but the forward output is wrong on every case: the
+    neighbour with N = 1 still has the bug, so 'it depends on more than one sample' would
+    mislead."""
+    def outputs(case):
+        many = case.params["x_shape"][0] > 1
+        return lambda a, e: {**e, "out": e["out"] + 1,
+                             "dx": e["dx"] * 2 if many else e["dx"],
+                             "dx_again": e["dx"] * 2 if many else e["dx"]}
+    spec = catalog.COMPONENTS["Affine"]
+    cases = [c for c in catalog.cases("Affine", "quick", invalid=False)
+             if c.params["x_shape"][0] > 1][:2]
+    runs = [_run("Affine", outputs(c), c) for c in cases]
+    found = diagnosis.diagnose(spec, "input_gradient", runs,
+                               lambda c: _run("Affine", outputs(c), c),
+                               oracles.get("reference"))
+    assert not found.where
+
+
+def test_a_factor_is_stated_only_if_taking_it_away_either_way_passes():
+    """Failing whenever W is odd: W := H passes (H is even), H := W does not, so the
+    failure does not depend on H != W, only on the size that changed."""
+    spec = catalog.COMPONENTS["im2col"]
+    case = next(c for c in catalog.cases("im2col", "quick", invalid=False)
+                if c.params["H"] % 2 == 0 and c.params["W"] % 2 == 1)
+
+    def rerun(other):
+        odd = other.params["W"] % 2 == 1
+        return _run("im2col", lambda a, e: {"col": e["col"] + 1} if odd else e, other)
+    found = diagnosis.diagnose(spec, "forward", [rerun(case)], rerun,
+                               oracles.get("reference"))
+    assert not any("height different from the width" in w for w in found.where)
