@@ -457,3 +457,16 @@ def test_a_factor_is_stated_only_if_taking_it_away_either_way_passes():
     found = diagnosis.diagnose(spec, "forward", [rerun(case)], rerun,
                                oracles.get("reference"))
     assert not any("height different from the width" in w for w in found.where)
+
+
+def test_a_loss_in_another_log_base_is_a_named_constant_factor():
+    found = _diagnose("SoftmaxWithLoss", lambda a, e: {**e, "loss": e["loss"] / np.log(10)})
+    assert _classes(found) == {"scale": True}
+    assert "1/ln 10" in found["forward"].evidence[0].text
+
+
+def test_a_crash_on_none_is_a_stored_value_read_before_it_is_set():
+    case = catalog.cases("Affine", "quick", invalid=False)[0]
+    found = _crashed("Affine", lambda c: "TypeError: unsupported operand type(s) for *: "
+                                         "'NoneType' and 'float'", [case])
+    assert set(found.classes()) == {"stale-forward", "wrong-cached-value"}

@@ -30,6 +30,7 @@ from .shapes import (
     float_size_in_error,
     four_axes_got_two,
     integer_in_error,
+    none_in_error,
     padded_batch_in_error,
     parameter_shape,
     product_not_aligned,
@@ -261,6 +262,10 @@ def _scale_words(run, k):
         for factor, words in ((value, name), (1 / value, f"1/{name}")):
             if np.isclose(k, factor, rtol=1e-6):
                 found[words] = f"{words} ({name} = {value})"
+    # a logarithm in another base is the natural one times a constant
+    for base, words in ((10, "np.log10"), (2, "np.log2")):
+        if np.isclose(k, 1 / np.log(base), rtol=1e-6):
+            found[f"1/ln {base}"] = f"1/ln {base}: {words} where np.log belongs"
     return found
 
 
@@ -870,7 +875,8 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
-             four_axes_got_two, float_index_in_error, reshaped_output, parameter_shape,
+             four_axes_got_two, float_index_in_error, none_in_error, reshaped_output,
+             parameter_shape,
              crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,

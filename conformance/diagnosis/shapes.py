@@ -378,3 +378,14 @@ def parameter_shape(component, run, key, oracle):
                        f"{key[len('shape:'):]} has shape {got}, not {wanted}: a size of "
                        f"another layer in place of its own", ("output-size",))
     return False
+
+
+def none_in_error(component, run, key, oracle):
+    """A crash on None where an array belongs: a value the layer stores (self.x, self.mask)
+    read before the step that stores it ran, or never stored where it is read."""
+    if not any("'NoneType'" in text for text in _error_texts(run)):
+        return None
+    return Finding("none-in-error", key,
+                   f"{component.name} crashed on None where an array belongs: a stored value "
+                   f"(self.x, self.mask, ...) is read before it is set, or never set where it "
+                   f"is read", ("stale-forward", "wrong-cached-value"))
