@@ -16,6 +16,8 @@ Three layers, shared by the conformance suite and the grader, NumPy only:
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .anatomy import find_relations
 from .experiments import run_experiments
 from .names import BUG_CLASSES, name_factors, name_findings, variant_classes
@@ -120,14 +122,27 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
         return diagnosis
     confirmed = run_experiments(component, behaviour, failing, rerun)
     diagnosis.where = [sentence for _, sentence in confirmed]
-    # the relations are read from outputs: the smallest cases that returned some come first
-    answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
+    # the relations are read from outputs: the smallest cases that returned some come first,
+    # and those whose wrong outputs are all zeros last (a loop that never ran on a case too
+    # small for it: zeros fit many relations and show none)
+    keys = component.behaviours.get(behaviour) or ()
+    answered = sorted(failing, key=lambda run: (run.outcome.status != "ok",
+                                                _all_zeros(run, keys)))
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
     diagnosis.factors = [factor for factor, _ in confirmed]
     diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
         _consistent_hints(behaviour, failing, every_run or failing), component.name))
     return diagnosis
+
+
+def _all_zeros(run, keys):
+    """Every output of `keys` that came back is all zeros where the right one is not."""
+    pairs = [(np.asarray(run.outcome.outputs[k]), np.asarray(run.expected[k]))
+             for k in keys if k in run.outcome.outputs and k in (run.expected or {})]
+    pairs = [(got, right) for got, right in pairs
+             if got.dtype.kind in "fiub" and right.dtype.kind in "fiub" and right.any()]
+    return bool(pairs) and not any(got.any() for got, _ in pairs)
 
 
 def _consistent_hints(behaviour, failing, every_run):

@@ -12,7 +12,7 @@ import re
 import numpy as np
 
 from .. import compare
-from .findings import Finding, _close, _one_of
+from .findings import Finding, _close
 
 # NumPy's words for an empty array reaching predict (a reshape or a reduction of size 0)
 _EMPTY_ARRAY = re.compile(r"array of size 0|zero-size array")
@@ -74,13 +74,9 @@ def accuracy_slips(component, run, key, oracle):
                for words, (classes, slipped) in _slips(scores, labels,
                                                        run.case.params["batch_size"]).items()
                if not np.isclose(slipped, right) and np.isclose(slipped, value)}
-    if not options:
-        return False
-    return Finding("accuracy-slip", key,
-                   f"the accuracy ({value:.4g}, not {right:.4g}) is exactly what the book's "
-                   f"loop gives on these scores with " + _one_of(options),
-                   tuple(dict.fromkeys(c for cs in options.values() for c in cs)),
-                   options=options)
+    return Finding.of_options("accuracy-slip", key,
+                              f"the accuracy ({value:.4g}, not {right:.4g}) is exactly what "
+                              f"the book's loop gives on these scores with: ", options, False)
 
 
 def empty_batch(component, run, key, oracle):

@@ -530,15 +530,22 @@ def _axes_of_layouts(component, run, key):
 
 def zeros_at_one_index(component, run, key, oracle):
     """Right everywhere but at one index of one axis (of the output or of its layout), where it
-    is zero: a loop that stops one short, or skips that part."""
-    for description, axis, _, a, _, wrong in _axes_of_layouts(component, run, key):
+    is zero: a loop that skips that part, or whose range stops one short (the last index: a
+    count off by one, range(out_h - 1)). Each axis that fits is an option, narrowed over the
+    failing cases."""
+    options = {}
+    for description, axis, size, a, _, wrong in _axes_of_layouts(component, run, key):
         hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(wrong.ndim) if i != axis)))
         if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
-            return Finding("zeros-at-index", key,
-                           f"{key} is right except index {hit[0]} of axis {axis} (seen as "
-                           f"{description}), which is all zeros: a loop skips it (a "
-                           f"range that stops one short?)", ("missing-term",))
-    return None
+            if hit[0] == size - 1:
+                options[f"the last index of axis {axis} (seen as {description})"] = (
+                    "missing-term", "output-size")
+            else:
+                options[f"index {hit[0]} of axis {axis} (seen as {description})"] = (
+                    "missing-term",)
+    return Finding.of_options("zeros-at-index", key,
+                              f"{key} is right except for zeros that a loop skipping a part, "
+                              f"or a range that stops one short, leaves at: ", options)
 
 
 def last_index_only(component, run, key, oracle):

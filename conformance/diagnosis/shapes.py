@@ -232,9 +232,8 @@ def crop_size(component, run, key, oracle):
                 "keeps the buffer's stride - 1 extra rows"] = ("padding",)
     if not options:
         return None
-    return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
-                   + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
-                                                           for c in cs)), options=options)
+    return Finding.of_options("crop-size", key, f"{key} has shape {actual.shape}, not "
+                                                f"{expected.shape}: ", options)
 
 
 def reshaped_output(component, run, key, oracle):
@@ -272,10 +271,8 @@ def reshaped_output(component, run, key, oracle):
                             f"transpose to the wrong order)"] = ("axis-order",)
                     break
         if options:
-            return Finding("reshaped-output", key,
-                           f"{name} has shape {got.shape}, not {right.shape}: "
-                           + _one_of(options), tuple(dict.fromkeys(
-                               c for cs in options.values() for c in cs)), options=options)
+            return Finding.of_options("reshaped-output", key, f"{name} has shape {got.shape}, "
+                                                              f"not {right.shape}: ", options)
     return None
 
 
