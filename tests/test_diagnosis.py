@@ -493,3 +493,17 @@ def test_a_last_row_of_windows_left_zero_is_a_range_one_short():
                                oracles.get("reference"))
     assert {b.bug_class: b.certain for b in found.bugs} == {"missing-term": False,
                                                             "output-size": False}
+
+
+def test_a_crash_lining_up_scores_with_labels_or_classes_with_samples():
+    case = next(c for c in catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
+                if c.params["target"] == "labels" and c.params["N"] != c.params["K"])
+    n, k = case.params["N"], case.params["K"]
+    found = _crashed("SoftmaxWithLoss", lambda c: f"ValueError: operands could not be "
+                                                  f"broadcast together with shapes ({n},{k}) "
+                                                  f"({n},) ", [case])
+    assert set(found.classes()) == {"missing-term", "reduction-axis"}
+    found = _crashed("SoftmaxWithLoss", lambda c: f"IndexError: shape mismatch: indexing "
+                                                  f"arrays could not be broadcast together "
+                                                  f"with shapes ({k},) ({n},) ", [case])
+    assert set(found.classes()) == {"axis-order", "reduction-axis"}

@@ -25,6 +25,7 @@ from .findings import (
     _pair,
 )
 from .shapes import (
+    batch_and_classes_in_error,
     crop_size,
     float_index_in_error,
     float_size_in_error,
@@ -882,7 +883,8 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
-             four_axes_got_two, float_index_in_error, none_in_error, reshaped_output,
+             four_axes_got_two, float_index_in_error, none_in_error,
+             batch_and_classes_in_error, reshaped_output,
              parameter_shape,
              crop_size, negated, input_term_off,
              equals_another_output, equals_an_input, previous_call, complement,

@@ -386,3 +386,35 @@ def none_in_error(component, run, key, oracle):
                    f"{component.name} crashed on None where an array belongs: a stored value "
                    f"(self.x, self.mask, ...) is read before it is set, or never set where it "
                    f"is read", ("stale-forward", "wrong-cached-value"))
+
+
+# a broadcast or an indexing crash lists the shapes it could not line up
+_SHAPES_LISTED = re.compile(r"shapes? ((?:\(\d+(?:, ?\d+)*,?\) ?)+)")
+
+
+def batch_and_classes_in_error(component, run, key, oracle):
+    """A crash lining up (N, K) scores with N values (the one-hot formula y - t applied to
+    labels, or a row reduction that dropped its axis: both possible), or N with K entries
+    (the batch size read from the classes' axis, shape[1] for shape[0], or a reduction
+    over the samples' axis)."""
+    x, t = run.inputs.get("x"), run.inputs.get("t")
+    if x is None or t is None or np.ndim(x) != 2 or np.ndim(t) != 1:
+        return None
+    n, k = np.shape(x)
+    if n == k:
+        return None
+    shapes = [tuple(int(v) for v in m.split(",") if v.strip())
+              for text in _error_texts(run) for group in _SHAPES_LISTED.findall(text)
+              for m in re.findall(r"\(([^)]*)\)", group)]
+    if (n, k) in shapes and (n,) in shapes:
+        return Finding("labels-as-one-hot", key,
+                       f"{component.name} crashed lining up ({n}, {k}) scores with {n} "
+                       f"values: the labels in the one-hot formula (y - t; the branch for "
+                       f"labels, t.ndim == 1, left out), or a row's maximum or sum taken "
+                       f"without keepdims=True", ("missing-term", "reduction-axis"))
+    if (k,) in shapes and (n,) in shapes:
+        return Finding("batch-from-classes", key,
+                       f"{component.name} crashed lining up {k} entries with the {n} samples: "
+                       f"the batch size read from the classes' axis (shape[1] for shape[0]), "
+                       f"or a reduction over the samples' axis", ("axis-order", "reduction-axis"))
+    return None
