@@ -507,3 +507,11 @@ def test_a_crash_lining_up_scores_with_labels_or_classes_with_samples():
                                                   f"arrays could not be broadcast together "
                                                   f"with shapes ({k},) ({n},) ", [case])
     assert set(found.classes()) == {"axis-order", "reduction-axis"}
+
+
+def test_a_gate_that_lets_a_slope_through_is_a_constant_factor():
+    """A leaky ReLU: right where x > 0, and 0.01 x where the answer is 0."""
+    found = _diagnose("Relu", lambda a, e: {**e, "out": np.where(a["x"] > 0, a["x"],
+                                                                 0.01 * a["x"])})
+    assert _classes(found) == {"scale": True}
+    assert "0.01 times `x`" in found["forward"].evidence[0].text

@@ -325,6 +325,30 @@ def input_term_off(component, run, key, oracle):
     return None
 
 
+def gate_leaks(component, run, key, oracle):
+    """Right where the answer is not zero, and k times an input where it is (a gate that
+    should zero those entries lets k of them through: a leaky ReLU's slope)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    gated = np.abs(expected) <= atol
+    if gated.all() or not gated.any() or not _close(actual[~gated], expected[~gated], run):
+        return None
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.shape != actual.shape or not np.abs(v[gated]).max(initial=0) > 10 * atol:
+            continue
+        k = float(np.vdot(actual[gated], v[gated]) / np.vdot(v[gated], v[gated]))
+        if abs(k) > 1e-6 and not np.isclose(k, 1) and _close(actual[gated], k * v[gated], run):
+            options = {f"{k:.6g} times `{name}`": ("scale",)}
+            return Finding.of_options("gate-leaks", key,
+                                      f"{key} is right where the answer is not zero, and where "
+                                      f"it is (the gate should zero those entries) it is: ",
+                                      options)
+    return False
+
+
 def equals_an_input(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or not _informative(expected, run):
@@ -887,7 +911,7 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              batch_and_classes_in_error, reshaped_output,
              parameter_shape,
              crop_size, negated, input_term_off,
-             equals_another_output, equals_an_input, previous_call, complement,
+             equals_another_output, equals_an_input, gate_leaks, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
              overlaps_only, shifted, scaled,
