@@ -146,6 +146,10 @@ class Factor:
     applies: object  # p -> bool: the case has the condition
     neutral: object  # p -> {column: value}: the same case without it
     describe: object  # p -> "stride 2" (the failing case's value), for the feedback
+    # p -> {column: value}: another way to take it away (H := W for W := H). A bug that
+    # needs the condition passes both ways; one that passes only one way depends on the
+    # size that changed (a remainder of a division), not on the condition
+    other_neutral: object = None
 
 
 @dataclass(frozen=True)

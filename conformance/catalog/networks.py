@@ -68,7 +68,8 @@ simple_conv_net = _net_component(
 simple_conv_net.factors = (
     Factor("a height different from the width", lambda p: p["input_dim"][1] != p["input_dim"][2],
            lambda p: {"input_dim": (p["input_dim"][0], p["input_dim"][1], p["input_dim"][1])},
-           lambda p: f"input {p['input_dim'][1]}x{p['input_dim'][2]}"),
+           lambda p: f"input {p['input_dim'][1]}x{p['input_dim'][2]}",
+           lambda p: {"input_dim": (p["input_dim"][0], p["input_dim"][2], p["input_dim"][2])}),
     Factor("the padding", lambda p: p["pad"] > 0, lambda p: {"pad": 0},
            lambda p: f"pad {p['pad']}"),
     Factor("the stride", lambda p: p["stride"] > 1, lambda p: {"stride": 1},

@@ -16,6 +16,8 @@ Three layers, shared by the conformance suite and the grader, NumPy only:
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .anatomy import find_relations
 from .experiments import run_experiments
 from .names import BUG_CLASSES, name_factors, name_findings, variant_classes
@@ -84,16 +86,20 @@ def _one_likely_bug(diagnoses):
     """A component's behaviours fail from one cause as a rule (a wrong forward output makes
     the gradients and the accuracy wrong too): where they name different classes as likely,
     the evidence does not say which is the bug, so each is only possible. So is a class that
-    only a later behaviour names likely while an earlier one names others as possible: the
-    earlier failure may be the cause (the scores wrong, the accuracy 1 minus the right one by
-    chance)."""
+    only a later behaviour names likely while an earlier one names others as possible, or
+    fails with none named: the earlier failure may be the cause (the scores wrong, the
+    accuracy 1 minus the right one by chance)."""
     diagnoses = list(diagnoses)  # in the component's order: forward first
-    earlier = set()
+    earlier, unexplained = set(), False
     for d in diagnoses:
+        # an input changed in place is seen, not inferred from values: no earlier failure
+        # can have caused it
+        doubted = earlier or (unexplained and d.behaviour != "array_contract")
         for b in d.bugs:
-            if b.certain and earlier and b.bug_class not in earlier:
+            if b.certain and doubted and b.bug_class not in earlier:
                 b.certain = False
         earlier |= set(d.classes())
+        unexplained |= not d.bugs
     certain = {b.bug_class for d in diagnoses for b in d.bugs if b.certain}
     if len(certain) > 1:
         for d in diagnoses:
@@ -116,8 +122,12 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
         return diagnosis
     confirmed = run_experiments(component, behaviour, failing, rerun)
     diagnosis.where = [sentence for _, sentence in confirmed]
-    # the relations are read from outputs: the smallest cases that returned some come first
-    answered = sorted(failing, key=lambda run: run.outcome.status != "ok")
+    # the relations are read from outputs: the smallest cases that returned some come first,
+    # and those whose wrong outputs are all zeros last (a loop that never ran on a case too
+    # small for it: zeros fit many relations and show none)
+    keys = component.behaviours.get(behaviour) or ()
+    answered = sorted(failing, key=lambda run: (run.outcome.status != "ok",
+                                                _all_zeros(run, keys)))
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
     diagnosis.factors = [factor for factor, _ in confirmed]
@@ -126,18 +136,34 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
     return diagnosis
 
 
+def _all_zeros(run, keys):
+    """Every output of `keys` that came back is all zeros where the right one is not."""
+    pairs = [(np.asarray(run.outcome.outputs[k]), np.asarray(run.expected[k]))
+             for k in keys if k in run.outcome.outputs and k in (run.expected or {})]
+    pairs = [(got, right) for got, right in pairs
+             if got.dtype.kind in "fiub" and right.dtype.kind in "fiub" and right.any()]
+    return bool(pairs) and not any(got.any() for got, _ in pairs)
+
+
 def _consistent_hints(behaviour, failing, every_run):
     """The hand-written variants that match most failing cases where they apply (twice at
     least, unless only one case applies): a variant that matched once by coincidence, and
     not where it applied again, names nothing. Nor does one that predicts another output of
     the component which came back wrong in another way (max pooling padded with +inf matches
-    the zero-padding variant's dx, not its out)."""
+    the zero-padding variant's dx, not its out).
+
+    [(name, explains every failure)]: an overflow variant predicts only where the values
+    overflow, and the right answer elsewhere; where the behaviour fails on a case it predicts
+    nothing for, another mistake may be the bug (exp(-x) overflows like an unshifted exp,
+    and is wrong without large scores too): it names its classes only as possibilities."""
     from .. import variants
+
+    overflows = {v.name for vs in variants.REGISTRY.values() for v in vs if v.overflow}
 
     hinted = dict.fromkeys(h for run in failing for h in run.checks[behaviour].hints)
     kept = []
     for name in hinted:
-        matched = applied = 0
+        matched = applied = silent = 0
         for run in failing:
             if name in run.checks[behaviour].hints:
                 matched += 1
@@ -145,10 +171,11 @@ def _consistent_hints(behaviour, failing, every_run):
             elif run.expected is not None:
                 predicted = variants.predictions(run.case, run.inputs, run.expected).get(name)
                 applied += bool(predicted and any(k in run.outcome.outputs for k in predicted))
+                silent += name in overflows and not predicted
         if matched * 2 >= applied and (matched >= 2 or applied == 1) and not any(
                 variants.contradicts(name, run.case, run.inputs, run.expected,
                                      run.outcome.outputs) for run in every_run):
-            kept.append(name)
+            kept.append((name, not silent))
     return kept
 
 

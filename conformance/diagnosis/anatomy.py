@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import compare, drivers, engine
 from ..windows import crop, fold
+from .accuracy import accuracy_relations, accuracy_slips, empty_batch
 from .findings import (
     _DISCRETE,
     Finding,
@@ -24,11 +25,20 @@ from .findings import (
     _pair,
 )
 from .shapes import (
+    batch_and_classes_in_error,
     crop_size,
+    float_index_in_error,
+    float_size_in_error,
+    four_axes_got_two,
     integer_in_error,
+    none_in_error,
     padded_batch_in_error,
+    parameter_shape,
+    product_not_aligned,
+    reshaped_output,
     size_formula,
     size_in_error,
+    zero_stride_in_error,
 )
 
 
@@ -191,8 +201,17 @@ def not_finite(component, run, key, oracle):
 
 def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
-    if actual is None or actual.shape != expected.shape or expected.size < 4:
+    if actual is None or actual.shape != expected.shape:
         return None
+    if expected.size < 4:  # a loss: floored (// for /) is exact, and no other slip gives it
+        floored = np.floor(expected)
+        if not expected.size or (expected == floored).any() or not floored.all():
+            return None  # whole already, or floored to 0, which any value near 0 looks like
+        if not _close(actual, floored, run):
+            return False
+        return Finding("floored", key,
+                       f"{key} is exactly the right value rounded down to a whole number: a "
+                       f"floor division (//) where / was meant", ("integer-dtype",))
     fractional = expected != np.round(expected)
     if np.mean(fractional) < 0.5:
         return None  # the right answer is mostly whole numbers itself
@@ -244,6 +263,10 @@ def _scale_words(run, k):
         for factor, words in ((value, name), (1 / value, f"1/{name}")):
             if np.isclose(k, factor, rtol=1e-6):
                 found[words] = f"{words} ({name} = {value})"
+    # a logarithm in another base is the natural one times a constant
+    for base, words in ((10, "np.log10"), (2, "np.log2")):
+        if np.isclose(k, 1 / np.log(base), rtol=1e-6):
+            found[f"1/ln {base}"] = f"1/ln {base}: {words} where np.log belongs"
     return found
 
 
@@ -302,6 +325,30 @@ def input_term_off(component, run, key, oracle):
     return None
 
 
+def gate_leaks(component, run, key, oracle):
+    """Right where the answer is not zero, and k times an input where it is (a gate that
+    should zero those entries lets k of them through: a leaky ReLU's slope)."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    gated = np.abs(expected) <= atol
+    if gated.all() or not gated.any() or not _close(actual[~gated], expected[~gated], run):
+        return None
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.shape != actual.shape or not np.abs(v[gated]).max(initial=0) > 10 * atol:
+            continue
+        k = float(np.vdot(actual[gated], v[gated]) / np.vdot(v[gated], v[gated]))
+        if abs(k) > 1e-6 and not np.isclose(k, 1) and _close(actual[gated], k * v[gated], run):
+            options = {f"{k:.6g} times `{name}`": ("scale",)}
+            return Finding.of_options("gate-leaks", key,
+                                      f"{key} is right where the answer is not zero, and where "
+                                      f"it is (the gate should zero those entries) it is: ",
+                                      options)
+    return False
+
+
 def equals_an_input(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or not _informative(expected, run):
@@ -313,6 +360,12 @@ def equals_an_input(component, run, key, oracle):
                 return Finding("equals-parameter", key,
                                f"{key} is the parameter `{name}` itself, not its gradient: it "
                                f"is read from the wrong place", ("wrong-cached-value",))
+            if name == "dout":  # backward transforms dout with what forward stored
+                return Finding("equals-input", key,
+                               f"{key} is its input `dout`, unchanged: the step that should "
+                               f"transform it (a mask, a product) is left out, or what "
+                               f"forward stored for it changes nothing (a mask that is never "
+                               f"true)", ("missing-term", "wrong-cached-value"))
             return Finding("equals-input", key,
                            f"{key} is its input `{name}`, unchanged: the step that should "
                            f"transform it (a mask, a product) is left out", ("missing-term",))
@@ -502,15 +555,22 @@ def _axes_of_layouts(component, run, key):
 
 def zeros_at_one_index(component, run, key, oracle):
     """Right everywhere but at one index of one axis (of the output or of its layout), where it
-    is zero: a loop that stops one short, or skips that part."""
-    for description, axis, _, a, _, wrong in _axes_of_layouts(component, run, key):
+    is zero: a loop that skips that part, or whose range stops one short (the last index: a
+    count off by one, range(out_h - 1)). Each axis that fits is an option, narrowed over the
+    failing cases."""
+    options = {}
+    for description, axis, size, a, _, wrong in _axes_of_layouts(component, run, key):
         hit = np.flatnonzero(wrong.any(axis=tuple(i for i in range(wrong.ndim) if i != axis)))
         if len(hit) == 1 and not np.take(a, hit[0], axis=axis).any():
-            return Finding("zeros-at-index", key,
-                           f"{key} is right except index {hit[0]} of axis {axis} (seen as "
-                           f"{description}), which is all zeros: a loop skips it (a "
-                           f"range that stops one short?)", ("missing-term",))
-    return None
+            if hit[0] == size - 1:
+                options[f"the last index of axis {axis} (seen as {description})"] = (
+                    "missing-term", "output-size")
+            else:
+                options[f"index {hit[0]} of axis {axis} (seen as {description})"] = (
+                    "missing-term",)
+    return Finding.of_options("zeros-at-index", key,
+                              f"{key} is right except for zeros that a loop skipping a part, "
+                              f"or a range that stops one short, leaves at: ", options)
 
 
 def last_index_only(component, run, key, oracle):
@@ -700,25 +760,6 @@ def times_another_output(component, run, key, oracle):
     return None
 
 
-def accuracy_relations(component, run, key, oracle):
-    """An accuracy that counts the mistakes (1 - right) or is in percent (100 x right)."""
-    if key != "accuracy" or key not in run.outcome.outputs:
-        return None
-    actual = compare.as_numbers(run.outcome.outputs[key])
-    right = float(np.asarray(run.expected[key]))
-    if actual is None or actual.size != 1 or right in (0.0, 0.5, 1.0):
-        return None
-    value = float(actual.reshape(-1)[0])
-    if np.isclose(value, 1 - right):
-        return Finding("accuracy-complement", key, "the accuracy is 1 minus the right one: it "
-                       "counts the wrong predictions (a comparison the wrong way round)",
-                       ("sign",))
-    if np.isclose(value, 100 * right):
-        return Finding("accuracy-percent", key, "the accuracy is in percent (100 times the "
-                       "right fraction)", ("scale",))
-    return False
-
-
 # the reductions a student may run over the wrong axes
 _REDUCTIONS = (("summed", np.sum), ("reduced with np.max", np.max), ("averaged", np.mean))
 
@@ -863,10 +904,16 @@ _ACCEPTED = _Accepted
 
 # Most specific first: where two relations of one output hold, the first one names it.
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
+             float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
-             padded_batch_in_error, crop_size, negated, input_term_off,
-             equals_another_output, equals_an_input, previous_call, complement,
+             padded_batch_in_error, product_not_aligned, zero_stride_in_error,
+             four_axes_got_two, float_index_in_error, none_in_error,
+             batch_and_classes_in_error, reshaped_output,
+             parameter_shape,
+             crop_size, negated, input_term_off,
+             equals_another_output, equals_an_input, gate_leaks, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
-             accuracy_relations, right_for_another_case, overlaps_only, shifted, scaled,
+             accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
+             overlaps_only, shifted, scaled,
              zeros_at_one_index, last_index_only, right_for_reordered_input, reordered,
              where_wrong)

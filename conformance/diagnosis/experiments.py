@@ -2,12 +2,12 @@
 
 Each factor the catalog declares for the component (the stride, the padding, H != W, ...) is a
 candidate only if every failing case has it: a case that fails without it shows the bug does
-not need it. The factor is then taken away alone from the smallest failing case, and from the
-next one as a second witness (passing over a case with no valid neighbour without it, such as
-a kernel larger than the unpadded input); where each neighbour passes the behaviour that
-failed, and none fails it, the condition is stated, with a witness and its neighbour. Nothing
-else is said about where: statistics over whichever grid cases happened to fail are not
-evidence.
+not need it. The factor is then taken away alone from the smallest failing case (each way it
+can be: W := H and H := W), and from the next one as a second witness (passing over a case
+with no valid neighbour without it, such as a kernel larger than the unpadded input); where
+each neighbour passes every behaviour the case failed, and none fails one, the condition is
+stated, with a witness and its neighbour. Nothing else is said about where: statistics over
+whichever grid cases happened to fail are not evidence.
 """
 
 from ..compare import describe_params
@@ -42,14 +42,20 @@ def _witnesses(component, behaviour, factor, runs, rerun):
     valid case (a kernel larger than the unpadded input) cannot say, and is passed over."""
     witnesses, distinct = [], _distinct(runs)
     for run in distinct[:TRIES]:
-        neighbour = component.neighbour(run.case, factor.neutral(run.case.params))
-        if neighbour is None:
+        ways = [factor.neutral] + ([factor.other_neutral] if factor.other_neutral else [])
+        neighbours = [n for n in (component.neighbour(run.case, way(run.case.params))
+                                  for way in ways) if n is not None]
+        if not neighbours:
             continue
-        verdict = _passes(behaviour, neighbour, rerun)
-        if verdict is False:
+        # the neighbour must pass every behaviour the case failed: one that still fails
+        # there still has the bug, which this behaviour only hides by chance (an accuracy
+        # right while the scores are wrong), so the factor is not what the bug needs
+        failed = [b for b, check in run.checks.items() if not check.ok]
+        verdicts = [_passes([behaviour, *failed], n, rerun) for n in neighbours]
+        if False in verdicts:
             return []
-        if verdict:
-            witnesses.append((run, neighbour))
+        if True in verdicts:
+            witnesses.append((run, neighbours[verdicts.index(True)]))
         if len(witnesses) == WITNESSES:
             break
     # two witnesses, unless a single case fails
@@ -61,14 +67,15 @@ def _distinct(runs):
     return list({run.case.id: run for run in reversed(runs)}.values())[::-1]
 
 
-def _passes(behaviour, neighbour, rerun):
-    """True if the implementation passes `behaviour` on the neighbour case, False if it fails
-    there, None if that cannot be judged (the oracle refuses the case)."""
+def _passes(behaviours, neighbour, rerun):
+    """True if the implementation passes `behaviours` on the neighbour case (the first is
+    the one studied), False if it fails one there, None if that cannot be judged (the oracle
+    refuses the case)."""
     try:
         other = rerun(neighbour)
     except Exception:  # the neighbour cannot be judged: no claim either way
         return None
-    check = other.checks.get(behaviour)
-    if check is None:
+    if other.checks.get(behaviours[0]) is None:
         return None
-    return check.ok and other.outcome.status == "ok"
+    return other.outcome.status == "ok" and all(
+        other.checks[b].ok for b in behaviours if b in other.checks)

@@ -19,6 +19,17 @@ class Finding:
     # intersected, so that only explanations that fit every failing case are said
     options: dict = None
 
+    @classmethod
+    def of_options(cls, kind, key, lead, options, otherwise=None):
+        """A finding whose explanations are options ({words: classes}), said after `lead`:
+        each case keeps those that fit it too (narrowed). `otherwise` where none fits (None:
+        the case cannot say; False: it contradicts the relation)."""
+        if not options:
+            return otherwise
+        return cls(kind, key, lead + _one_of(options),
+                   tuple(dict.fromkeys(c for cs in options.values() for c in cs)),
+                   options=options)
+
     def narrowed(self, other):
         """This finding with only the explanations that also fit `other`'s case."""
         if not self.options or not other.options:

@@ -28,8 +28,10 @@ BUG_CLASSES = {
                           "pass the arguments in the book's order"),
     "reduction-axis": ("a sum (or max) runs over the wrong axis",
                        "reduce over the axis that the formula sums"),
-    "integer-dtype": ("an integer array truncates the values",
-                      "allocate with the input's float dtype: np.zeros(..., dtype=x.dtype)"),
+    "integer-dtype": ("a value has the wrong number type: an integer array or a floor "
+                      "division truncates, or a float is used as a size",
+                      "allocate with the input's float dtype (np.zeros(..., dtype=x.dtype)); "
+                      "divide sizes with //, values with /"),
     "state-mutated": ("something is changed in place that must stay as it is",
                       "work on a copy (x = x - m, not x -= m; out = x.copy())"),
     "stale-forward": ("values from an earlier call are used",
@@ -128,15 +130,16 @@ class Named:
 
 
 def variant_classes(hints, component):
-    """[(classes, the variant's own words)] for the matched variants that have a class."""
+    """[(classes, the variant's own words, whether it can be the likely bug)] for the matched
+    variants that have a class. hints: [(variant name, whether it explains every failure)]."""
     from .. import variants
 
     found = []
-    for h in dict.fromkeys(hints):
+    for h, explains_all in dict(hints).items():
         classes = VARIANT_CLASSES.get(h, ())
         found.append((classes if isinstance(classes, tuple) else (classes,),
-                      variants.hint(h, component)))
-    return [(classes, words) for classes, words in found if classes]
+                      variants.hint(h, component), explains_all))
+    return [found_one for found_one in found if found_one[0]]
 
 
 def name_findings(findings, from_variants):
@@ -144,11 +147,12 @@ def name_findings(findings, from_variants):
     one class names it; one that supports several names them as possibilities."""
     support, known = {}, {}
     certain = set()
-    for classes, words in from_variants:
+    for classes, words, explains_all in from_variants:
         for cls in classes:
             known.setdefault(cls, []).append(words)
             support.setdefault(cls, [])
-        if len(classes) == 1:  # a variant two mistakes reproduce alike names both possible
+        # a variant two mistakes reproduce alike names both possible
+        if len(classes) == 1 and explains_all:
             certain.add(classes[0])
     for finding in findings:
         for cls in finding.classes:

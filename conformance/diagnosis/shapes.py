@@ -7,7 +7,8 @@ import re
 
 import numpy as np
 
-from .findings import Finding, _error_texts, _one_of, _pair
+from .. import compare
+from .findings import Finding, _close, _error_texts, _one_of, _pair
 
 _SIZE_FORMULAS = (
     # (words, bug classes it may be, size(n, kernel, stride, pad))
@@ -179,6 +180,23 @@ def integer_in_error(component, run, key, oracle):
                    f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
 
 
+# Python's words for a float given as a size (range, np.zeros, reshape) or a slice bound; a
+# float array used as an index is left out: that is data passed where labels belong (swapped
+# arguments) as often as a size divided with /
+_FLOAT_AS_INTEGER = re.compile(r"'float' object cannot be interpreted as an integer|slice "
+                               r"indices must be integers")
+
+
+def float_size_in_error(component, run, key, oracle):
+    """A crash because a float was given as a size or a slice bound: a size computed with true
+    division (/) where floor division (//) was meant."""
+    if not any(map(_FLOAT_AS_INTEGER.search, _error_texts(run))):
+        return None
+    return Finding("float-size-in-error", key,
+                   f"{component.name} crashed on a float given as a size or a slice bound: a "
+                   f"size computed with / instead of //", ("integer-dtype",))
+
+
 def crop_size(component, run, key, oracle):
     """A 4-D image whose height and width are off by the padding: a crop that stops short, or
     none at all."""
@@ -202,12 +220,201 @@ def crop_size(component, run, key, oracle):
     if pad > 0 and (dh, dw) == (pad, pad):
         options["the crop ends at the padded size (H + 2*pad), a stored size of the padded "
                 "image"] = ("padding", "wrong-cached-value")
+    if pad > 0 and isinstance(stride, int) and 0 in (dh, dw) and (dh, dw) != (0, 0) and \
+            {dh, dw} - {0} <= {pad, 2 * pad, pad + stride - 1, 2 * pad + stride - 1}:
+        options["only one side is cropped: the other keeps its padding"] = ("padding",)
+    if pad > 0 and isinstance(stride, int) and (dh, dw) == (pad + stride - 1,) * 2:
+        options["the crop removes the leading padding only ([pad:, pad:]), keeping the "
+                "trailing padding and the buffer's stride - 1 extra rows"] = ("padding",)
     if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
             pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
         options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
                 "keeps the buffer's stride - 1 extra rows"] = ("padding",)
     if not options:
         return None
-    return Finding("crop-size", key, f"{key} has shape {actual.shape}, not {expected.shape}: "
-                   + _one_of(options), tuple(dict.fromkeys(c for cs in options.values()
-                                                           for c in cs)), options=options)
+    return Finding.of_options("crop-size", key, f"{key} has shape {actual.shape}, not "
+                                                f"{expected.shape}: ", options)
+
+
+def reshaped_output(component, run, key, oracle):
+    """The array contract: an output with the right number of values in another shape (the
+    values compared alike). The right values reshaped to sizes in another order are a
+    reshape given its sizes in the wrong order (.reshape(-1, rows)); the right matrix
+    transposed is that or a product with its operands swapped ((A B).T = B.T A.T)."""
+    if key != "(inputs)":
+        return None
+    for name, right in run.expected.items():
+        got = compare.as_numbers(run.outcome.outputs.get(name))
+        right = np.asarray(right, dtype=np.float64)
+        if ":" in name or got is None or got.shape == right.shape:
+            continue
+        if got.size == right.size and got.ndim > right.ndim and \
+                tuple(n for n in got.shape if n != 1) == tuple(n for n in right.shape if n != 1):
+            return Finding("kept-axis", key,
+                           f"{name} has shape {got.shape}, not {right.shape}: the right values "
+                           f"with an axis of size 1 kept (a sum with keepdims=True where the "
+                           f"axis must go)", ("reduction-axis",))
+        if sorted(got.shape) != sorted(right.shape):
+            continue
+        options = {}
+        if _close(got, right.reshape(got.shape), run):
+            options["the right values reshaped to sizes in another order (a reshape given "
+                    "them in the wrong order, such as .reshape(-1, rows))"] = ("axis-order",)
+        if right.ndim == 2 and _close(got, right.T, run):
+            options["the right matrix transposed (a transpose left in, or a product's "
+                    "operands swapped)"] = ("axis-order", "swapped-arguments")
+        elif 2 < right.ndim <= 6:
+            for order in itertools.permutations(range(right.ndim)):
+                moved = right.transpose(order)
+                if moved.shape == got.shape and _close(got, moved, run):
+                    options[f"the right values with their axes in the order {order} (a "
+                            f"transpose to the wrong order)"] = ("axis-order",)
+                    break
+        if options:
+            return Finding.of_options("reshaped-output", key, f"{name} has shape {got.shape}, "
+                                                              f"not {right.shape}: ", options)
+    return None
+
+
+# np.dot's words for two matrices whose inner sizes differ
+_NOT_ALIGNED = re.compile(r"shapes \((\d+(?:, ?\d+)*),?\) and \((\d+(?:, ?\d+)*),?\) not aligned")
+
+
+def product_not_aligned(component, run, key, oracle):
+    """A matrix product that crashed: where transposing one operand (or swapping the two)
+    would align them, a transpose is missing or the operands are in the wrong order; where
+    one is an array of more than two axes, it was never flattened (or the unflattened one
+    was stored for the product). Which repair aligns them is an option, narrowed over the
+    failing cases: sizes that line up by chance on one case do not on another."""
+    crashes = [m for m in map(_NOT_ALIGNED.search, _error_texts(run)) if m]
+    if not crashes:
+        return None
+    a, b = (tuple(int(v) for v in g.split(",")) for g in crashes[0].groups())
+    if max(len(a), len(b)) > 2:
+        many = a if len(a) > 2 else b
+        return Finding("product-unflattened", key,
+                       f"{component.name} crashed multiplying a {len(many)}-D array {many} as "
+                       f"a matrix: it is not flattened first, or the array stored for the "
+                       f"product is not the flattened one", ("wrong-cached-value", "axis-order"))
+    if len(a) != 2 or len(b) != 2:
+        return False
+    repairs = {"a .T left out of the second operand": a[1] == b[1],
+               "a .T left out of the first operand": a[0] == b[0],
+               "the two operands swapped": b[1] == a[0]}
+    options = {words: ("axis-order", "swapped-arguments")
+               for words, aligns in repairs.items() if aligns}
+    if not options:
+        return False
+    return Finding("product-not-aligned", key,
+                   f"{component.name} crashed on a matrix product of shapes {a} and {b}, "
+                   f"which a transpose or a swap aligns: " + _one_of(options),
+                   ("axis-order", "swapped-arguments"), options=options)
+
+
+def zero_stride_in_error(component, run, key, oracle):
+    """A crash dividing by a stride of 0: the stride given another argument's value (the
+    arguments in another order: the pad of 0 passed as the stride), or never passed."""
+    if not any("ZeroDivisionError" in text and "stride" in text for text in _error_texts(run)):
+        return None
+    return Finding("zero-stride", key,
+                   f"{component.name} crashed dividing by a stride of 0: the stride is given "
+                   f"another argument's value (arguments in another order, the pad passed as "
+                   f"the stride) or is left out", ("swapped-arguments", "missing-term"))
+
+
+def four_axes_got_two(component, run, key, oracle):
+    """A crash unpacking a 4-D shape (N, C, H, W = x.shape) from an array of two axes, after
+    the first call went through: an array the layer keeps was reshaped in place (W.shape =
+    ..., self.W = self.W.reshape(...)), or its name was reused for a flattened one."""
+    if not any("expected 4, got 2" in text for text in _error_texts(run)):
+        return None
+    return Finding("four-axes-got-two", key,
+                   f"{component.name} crashed unpacking four sizes from an array of two "
+                   f"axes: an array it keeps (its weights, its input) was flattened in place, "
+                   f"or its name reused for the flattened columns",
+                   ("state-mutated", "overwrite"))
+
+
+def float_index_in_error(component, run, key, oracle):
+    """A crash indexing with a float array: the scores passed where the integer labels belong
+    (the two arguments swapped), or labels turned into floats."""
+    if not any("arrays used as indices must be of integer" in text
+               for text in _error_texts(run)):
+        return None
+    one_hot = np.ndim(run.inputs.get("t")) == 2  # float targets: one-hot, never converted
+    return Finding("float-index", key,
+                   f"{component.name} crashed indexing with an array of floats: the scores "
+                   f"are passed where the labels belong (arguments in the wrong order), or the "
+                   f"labels were turned into floats"
+                   + (", or the one-hot targets are used as labels without np.argmax"
+                      if one_hot else ""),
+                   ("swapped-arguments", "integer-dtype") + (("missing-term",) if one_hot
+                                                              else ()))
+
+
+def parameter_shape(component, run, key, oracle):
+    """A parameter's shape (reported as data: shape:W3) its sizes in the wrong order (randn
+    given them swapped), or with a size the case has elsewhere (the hidden size for the
+    number of classes)."""
+    actual, expected = _pair(run, key)
+    if actual is None or not key.startswith("shape:") or actual.shape != expected.shape:
+        return None
+    got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
+    if got == wanted:
+        return None
+    if sorted(got) == sorted(wanted):
+        return Finding("parameter-shape-swapped", key,
+                       f"{key[len('shape:'):]} has shape {got}, not {wanted}: its sizes in the "
+                       f"wrong order (np.random.randn given them swapped, or a transpose)",
+                       ("swapped-arguments", "axis-order"))
+    sizes = {int(v) for v in expected.reshape(-1)} | {
+        int(v) for k, v in run.expected.items() if k.startswith("shape:")
+        for v in np.asarray(v).reshape(-1)}
+    if all(g == w or g in sizes for g, w in zip(got, wanted)):
+        return Finding("parameter-shape-other-size", key,
+                       f"{key[len('shape:'):]} has shape {got}, not {wanted}: a size of "
+                       f"another layer in place of its own", ("output-size",))
+    return False
+
+
+def none_in_error(component, run, key, oracle):
+    """A crash on None where an array belongs: a value the layer stores (self.x, self.mask)
+    read before the step that stores it ran, or never stored where it is read."""
+    if not any("'NoneType'" in text for text in _error_texts(run)):
+        return None
+    return Finding("none-in-error", key,
+                   f"{component.name} crashed on None where an array belongs: a stored value "
+                   f"(self.x, self.mask, ...) is read before it is set, or never set where it "
+                   f"is read", ("stale-forward", "wrong-cached-value"))
+
+
+# a broadcast or an indexing crash lists the shapes it could not line up
+_SHAPES_LISTED = re.compile(r"shapes? ((?:\(\d+(?:, ?\d+)*,?\) ?)+)")
+
+
+def batch_and_classes_in_error(component, run, key, oracle):
+    """A crash lining up (N, K) scores with N values (the one-hot formula y - t applied to
+    labels, or a row reduction that dropped its axis: both possible), or N with K entries
+    (the batch size read from the classes' axis, shape[1] for shape[0], or a reduction
+    over the samples' axis)."""
+    x, t = run.inputs.get("x"), run.inputs.get("t")
+    if x is None or t is None or np.ndim(x) != 2 or np.ndim(t) != 1:
+        return None
+    n, k = np.shape(x)
+    if n == k:
+        return None
+    shapes = [tuple(int(v) for v in m.split(",") if v.strip())
+              for text in _error_texts(run) for group in _SHAPES_LISTED.findall(text)
+              for m in re.findall(r"\(([^)]*)\)", group)]
+    if (n, k) in shapes and (n,) in shapes:
+        return Finding("labels-as-one-hot", key,
+                       f"{component.name} crashed lining up ({n}, {k}) scores with {n} "
+                       f"values: the labels in the one-hot formula (y - t; the branch for "
+                       f"labels, t.ndim == 1, left out), or a row's maximum or sum taken "
+                       f"without keepdims=True", ("missing-term", "reduction-axis"))
+    if (k,) in shapes and (n,) in shapes:
+        return Finding("batch-from-classes", key,
+                       f"{component.name} crashed lining up {k} entries with the {n} samples: "
+                       f"the batch size read from the classes' axis (shape[1] for shape[0]), "
+                       f"or a reduction over the samples' axis", ("axis-order", "reduction-axis"))
+    return None
