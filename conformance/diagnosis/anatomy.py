@@ -58,13 +58,30 @@ def find_relations(component, behaviour, runs, oracle, accepted=()):
                     found.append((detector, finding))
     kept = []
     for detector, finding in found:
+        seen_on = 0
+        failing_on = sum(finding.key in _failing_keys(component, behaviour, run)
+                         for run in runs)
         for run in runs:
-            finding = _agreed(detector, component, behaviour, run, finding, oracle, accepted)
+            finding, seen = _agreed(detector, component, behaviour, run, finding, oracle,
+                                    accepted)
             if finding is None:
                 break
+            # a relation to a right answer of (almost) zeros holds by coincidence (the
+            # relu of negative inputs only is zero: anything minus the input fits it)
+            seen_on += seen and _informative_answer(run, finding.key)
         else:
-            kept.append(finding)
+            kept.append(replace(finding, seen_on=seen_on, failing_on=failing_on))
     return _strongest_per_output(kept)
+
+
+def _informative_answer(run, key):
+    """The right answer for `key` says something: not all zeros (a shape reported as data,
+    or an output that is not numbers, counts as saying something)."""
+    try:
+        expected = np.asarray(run.expected[key], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return True
+    return _informative(expected, run)
 
 
 def _strongest_per_output(findings):
@@ -81,16 +98,17 @@ def _strongest_per_output(findings):
 
 
 def _agreed(detector, component, behaviour, run, found, oracle, accepted):
-    """The finding as `run` leaves it: unchanged where the run cannot say, narrowed to the
-    explanations that fit it too, or None where the run contradicts it."""
+    """(the finding as `run` leaves it, whether the run shows it too): unchanged where the run
+    cannot say, narrowed to the explanations that fit it too, or None where the run
+    contradicts it."""
     if found.key not in _failing_keys(component, behaviour, run):
-        return found  # this output is right there: nothing to contradict
+        return found, False  # this output is right there: nothing to contradict
     other = _detect(detector, component, run, found.key, oracle, accepted)
     if other is None:
-        return found
+        return found, False
     if not isinstance(other, Finding) or other.kind != found.kind:
-        return None
-    return found.narrowed(other)
+        return None, False
+    return found.narrowed(other), True
 
 
 def _detect(detector, component, run, key, oracle, accepted):
@@ -294,9 +312,12 @@ def scaled(component, run, key, oracle):
 
 # k in actual = expected + k * b: what it says of the term b
 _TERM_MULTIPLES = {
-    -1: ("is never added", ("missing-term",)),
-    -2: ("is subtracted where it should be added", ("sign",)),
+    -1: {"`{name}` is never added": ("missing-term",)},
+    -2: {"`{name}` is subtracted where it should be added": ("sign",)},
 }
+# a term as large as the output itself is no bias left out: the formula may have it with the
+# wrong sign and half its weight ((|x| - x) / 2 is the right value minus x)
+_WHOLE_TERM = {-1: {"`{name}` is subtracted with half its weight": ("sign",)}}
 
 
 def input_term_off(component, run, key, oracle):
@@ -316,12 +337,15 @@ def input_term_off(component, run, key, oracle):
             shape = [1] * actual.ndim
             shape[axis] = size
             term = np.broadcast_to(v.reshape(shape), diff.shape)
-            for k, (words, classes) in _TERM_MULTIPLES.items():
+            for k, options in _TERM_MULTIPLES.items():
+                if v.size == actual.size:
+                    options = {**options, **_WHOLE_TERM.get(k, {})}
                 if _close(diff, k * term, run):
-                    return Finding(f"input-term:{k}", key,
-                                   f"{key} is the right value {'minus' if k < 0 else 'plus'} "
-                                   f"{abs(k)} x the input `{name}` along axis {axis}: "
-                                   f"`{name}` {words}", classes)
+                    return Finding.of_options(
+                        f"input-term:{k}", key,
+                        f"{key} is the right value {'minus' if k < 0 else 'plus'} {abs(k)} x "
+                        f"the input `{name}` along axis {axis}: ",
+                        {w.format(name=name): c for w, c in options.items()})
     return None
 
 
@@ -388,9 +412,13 @@ def complement(component, run, key, oracle):
             return Finding("complement", key,
                            f"{key} keeps exactly the entries of `{name}` that should be zero "
                            f"and zeroes the ones that should be kept: "
-                           + ("the mask's comparison is the wrong way round" if forward else
+                           + ("the mask's comparison is the wrong way round, or the two "
+                              "branches of a choice (np.where) swapped" if forward else
                               "backward applies the mask inverted"),
-                           ("sign",) if forward else ("wrong-cached-value", "sign"))
+                           # an inverted mask is a comparison reversed as often as two
+                           # operands given in the wrong order
+                           ("sign", "swapped-arguments") if forward
+                           else ("wrong-cached-value", "sign"))
     return None
 
 
@@ -611,9 +639,12 @@ def never_computed(component, run, key, oracle):
             wanted, got = (set(re.findall(r"'(\w+)'", g)) for g in listed.groups())
             missing |= {f"d{k}" for k in wanted - got} | (wanted - got)
         if key in missing:
+            # a value never stored under its own name is left out, or stored under
+            # another name, overwriting what that held (self.b = ... for self.db = ...)
             return Finding("never-set", key,
                            f"{key} is never set: the implementation computes the others and "
-                           f"leaves this one out", ("missing-term",))
+                           f"leaves this one out, or stores it under another name",
+                           ("missing-term", "overwrite"))
     return None
 
 

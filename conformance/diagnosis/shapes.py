@@ -208,9 +208,11 @@ def crop_size(component, run, key, oracle):
     dh = actual.shape[2] - expected.shape[2]
     dw = actual.shape[3] - expected.shape[3]
     if actual.shape[2:] == expected.shape[2:][::-1] and actual.shape != expected.shape:
+        # the two sides' sizes exchanged in a formula, or two names unpacked in the wrong
+        # order (N, C, W, H = shape): both give the shape with its sides swapped
         return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
                                             f"{expected.shape}: the height and the width are "
-                                            f"swapped", ("output-size",))
+                                            f"swapped", ("output-size", "swapped-arguments"))
     stride = run.case.params.get("stride")
     options = {}
     if pad > 0 and (dh, dw) == (-pad, -pad):
