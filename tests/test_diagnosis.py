@@ -581,3 +581,31 @@ def test_evidence_that_two_mistakes_give_alike_states_neither_as_the_bug(name, t
     certain, named = named_classes(_write(bug, tmp_path, final3), bug.component)
     assert bug.bug_class in named, f"{bug.name}: named {sorted(named)}"
     assert certain <= {bug.bug_class}, f"{bug.name}: states {sorted(certain)} as the likely bug"
+
+
+def test_a_sum_over_the_samples_without_the_first_is_a_term_left_out():
+    """db summed in a loop from 1: the right value minus the first sample's dout."""
+    found = _diagnose("Affine", lambda a, e: {**e, "db": e["db"] - a["dout"][0]})
+    assert _classes(found) == {"missing-term": True}
+    assert "without the first sample's term" in found["parameter_gradients"].evidence[0].text
+
+
+def test_a_gradient_that_keeps_only_the_entries_not_zeroed_is_a_selection():
+    """dx = dout[~mask]: the kept entries only, flattened, where the others should be 0."""
+    def kept_only(a, e):
+        return {**e, "dx": e["dx"][np.abs(e["dx"]) > 0], "dx_again": e["dx"][np.abs(e["dx"]) > 0]}
+    found = _diagnose("Relu", kept_only, cases=_all_relu_cases())
+    assert _classes(found) == {"missing-term": False, "output-size": False}
+
+
+def test_an_output_right_for_the_filters_flipped_is_a_convolution_for_a_correlation():
+    spec = catalog.COMPONENTS["Convolution"]
+    case = catalog.cases("Convolution", "quick", invalid=False)[0]
+    oracle = oracles.get("reference")
+
+    def flipped(a, e):
+        return {**e, "out": oracle.compute(spec, case.params, {
+            **a, "W": np.ascontiguousarray(a["W"][:, :, ::-1, ::-1])})["out"]}
+    found = _diagnose("Convolution", flipped, cases=[case])
+    assert _classes(found) == {"axis-order": True}
+    assert "the filters flipped" in found["forward"].evidence[0].text

@@ -601,6 +601,65 @@ def zeros_at_one_index(component, run, key, oracle):
                               f"or a range that stops one short, leaves at: ", options)
 
 
+def _sample_terms(v, shape):
+    """{sample index: that sample's term of a sum over the samples (axis 0) of `v` that gives
+    `shape`}: the sample's slice itself, or summed over every axis but the one of shape's
+    size (a bias gradient summed over the positions too)."""
+    terms = {}
+    for i in (0, v.shape[0] - 1):
+        one = v[i]
+        if one.shape == shape:
+            terms[i] = one
+        elif len(shape) == 1:
+            axes = [j for j, size in enumerate(one.shape) if size == shape[0]]
+            if len(axes) == 1:
+                terms[i] = one.sum(axis=tuple(j for j in range(one.ndim) if j != axes[0]))
+    return terms
+
+
+def sum_misses_a_sample(component, run, key, oracle):
+    """A sum over the samples that leaves out the first one (a loop from 1) or the last one
+    (a range one short): the right value minus that sample's term."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    diff = actual - expected
+    applies = False
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.ndim < 2 or v.shape[0] < 2:
+            continue
+        for i, term in _sample_terms(v, diff.shape).items():
+            applies = True
+            if np.abs(term).max(initial=0) > 0 and _close(diff, -term, run):
+                first = i == 0
+                return Finding.of_options(
+                    f"sum-misses-sample:{'first' if first else 'last'}", key,
+                    f"{key} is the right sum over the samples of `{name}` without the "
+                    f"{'first' if first else 'last'} sample's term: ",
+                    {"a loop that starts at 1": ("missing-term",)} if first else
+                    {"a range that stops one short": ("missing-term", "output-size")})
+    return False if applies else None
+
+
+def kept_entries_only(component, run, key, oracle):
+    """A flat output that holds exactly the right answer's entries that are not zero: a
+    boolean selection (dout[mask]) where the other entries should have been set to zero."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.ndim != 1 or actual.size >= expected.size or \
+            not _informative(expected, run):
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    kept = expected[np.abs(expected) > atol]
+    if kept.size == actual.size and _close(actual, kept, run):
+        return Finding("kept-entries-only", key,
+                       f"{key} holds only the right answer's entries that are not zero, "
+                       f"flattened ({actual.size} of {expected.size}): a boolean selection "
+                       f"(a[mask]) where the other entries should be set to zero",
+                       ("missing-term", "output-size"))
+    return False
+
+
 def last_index_only(component, run, key, oracle):
     """Right at the last index of one axis (of the output or of its layout) and zero at every
     other: only the loop's last pass kept its values, the buffer re-created (or reset)
@@ -703,6 +762,10 @@ def _counterfactual_inputs(inputs):
         if np.shape(inputs[a]) == np.shape(inputs[b]):
             found.append((f"`{a}` and `{b}` swapped", ("swapped-arguments",),
                           {a: inputs[b], b: inputs[a]}))
+    if np.ndim(inputs.get("W")) == 4:  # the filters read backwards in both directions
+        found.append(("the filters flipped (W[:, :, ::-1, ::-1]): a convolution where the "
+                      "chapter's cross-correlation is meant", ("axis-order",),
+                      {"W": np.ascontiguousarray(np.asarray(inputs["W"])[:, :, ::-1, ::-1])}))
     if "x" in names:
         found.append(("-x (a comparison or sign the wrong way: the minimum for the maximum, "
                       "...)", ("sign",), {"x": -np.asarray(inputs["x"])}))
@@ -946,5 +1009,6 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
              overlaps_only, shifted, scaled,
-             zeros_at_one_index, last_index_only, right_for_reordered_input, reordered,
+             zeros_at_one_index, last_index_only, sum_misses_a_sample, kept_entries_only,
+             right_for_reordered_input, reordered,
              where_wrong)
