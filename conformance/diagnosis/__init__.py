@@ -158,9 +158,25 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
     if forward_right:
         diagnosis.evidence = _sizes_maybe_stored(diagnosis.evidence)
     diagnosis.factors = [factor for factor, _ in confirmed]
-    diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
-        _consistent_hints(behaviour, failing, every_run or failing), component.name))
+    hints = _consistent_hints(behaviour, failing, every_run or failing)
+    diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(hints, component.name))
+    if _unexplained_output(component, behaviour, answered[:max_runs], findings) and not any(
+            explains_all for _, explains_all in hints):
+        for bug in diagnosis.bugs:  # another output fails with nothing said of it
+            bug.certain = False
     return diagnosis
+
+
+def _unexplained_output(component, behaviour, runs, findings):
+    """Some examined case returned a wrong output that no relation names a class for (dW
+    wrong where only db's relation was found): the relations found explain part of the
+    failure. An output that never came back (a crash) is a consequence, not a value."""
+    from .anatomy import _failing_keys
+
+    covered = {f.key for f in findings if f.classes}
+    return any(key not in covered and key in run.outcome.outputs for run in runs
+               for key in _failing_keys(component, behaviour, run)
+               if not key.startswith("shape:"))
 
 
 def _all_zeros(run, keys):
@@ -202,7 +218,8 @@ def _consistent_hints(behaviour, failing, every_run):
         if matched * 2 >= applied and (matched >= 2 or applied == 1) and not any(
                 variants.contradicts(name, run.case, run.inputs, run.expected,
                                      run.outcome.outputs) for run in every_run):
-            kept.append((name, not silent))
+            # explains every failure only where it reproduces each failing case
+            kept.append((name, not silent and matched == len(failing)))
     return kept
 
 

@@ -253,8 +253,11 @@ def negated(component, run, key, oracle):
         return None
     if not _close(actual, -expected, run):
         return False
-    return Finding("negated", key, f"{key} is exactly the right value with its sign flipped",
-                   ("sign",))
+    # a minus sign added or left out, or the two operands of a subtraction swapped (t - y
+    # for y - t): the output cannot tell which
+    return Finding("negated", key, f"{key} is exactly the right value with its sign flipped "
+                                   f"(a minus sign, or the operands of a subtraction swapped)",
+                   ("sign", "swapped-arguments"))
 
 
 def _scale_words(run, k):
