@@ -627,3 +627,35 @@ def test_a_known_mistake_that_reproduces_only_some_failures_is_a_possibility():
         return {**e, "db": e["db"] / a["dout"].shape[0]}
     found = _diagnose("Affine", partly_averaged, cases=cases)
     assert _classes(found)["scale"] is False, _classes(found)
+
+
+def _crashed_backward(component, message):
+    """A run whose backward raised `message` (forward went through)."""
+    def outputs(a, e):
+        return {k: v for k, v in e.items() if not k.startswith("d")} | {
+            "error:backward": message}
+    return _run(component, outputs)
+
+
+def test_a_crash_on_shapes_with_two_sides_exchanged_is_a_reshape_or_a_transpose():
+    from conformance.diagnosis.shapes import sides_swapped_in_broadcast
+
+    run = _crashed_backward("Pooling", "ValueError: operands could not be broadcast together "
+                                       "with shapes (2,3,4,3) (2,3,3,4) (2,3,4,3)")
+    finding = sides_swapped_in_broadcast(catalog.COMPONENTS["Pooling"], run, "dx", None)
+    assert set(finding.classes) == {"swapped-arguments", "axis-order"}
+    run = _crashed_backward("Pooling", "ValueError: operands could not be broadcast together "
+                                       "with shapes (2,3,4,3) (2,3,4,4)")
+    assert sides_swapped_in_broadcast(catalog.COMPONENTS["Pooling"], run, "dx", None) is False
+
+
+def test_a_crash_indexing_past_an_axis_names_only_possibilities():
+    """dx[t, arange] for dx[arange, t]: the crash's words fit three mistakes alike."""
+    from conformance.diagnosis.shapes import index_out_of_bounds
+
+    run = _crashed_backward("SoftmaxWithLoss", "IndexError: index 4 is out of bounds for "
+                                               "axis 0 with size 4")
+    finding = index_out_of_bounds(catalog.COMPONENTS["SoftmaxWithLoss"], run, "dx", None)
+    assert set(finding.classes) == {"swapped-arguments", "axis-order", "output-size"}
+    from conformance.diagnosis.names import name_findings
+    assert not any(n.certain for n in name_findings([finding], []))

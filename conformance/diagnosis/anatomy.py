@@ -30,12 +30,14 @@ from .shapes import (
     float_index_in_error,
     float_size_in_error,
     four_axes_got_two,
+    index_out_of_bounds,
     integer_in_error,
     none_in_error,
     padded_batch_in_error,
     parameter_shape,
     product_not_aligned,
     reshaped_output,
+    sides_swapped_in_broadcast,
     size_formula,
     size_in_error,
     zero_stride_in_error,
@@ -1014,4 +1016,6 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              overlaps_only, shifted, scaled,
              zeros_at_one_index, last_index_only, sum_misses_a_sample, kept_entries_only,
              right_for_reordered_input, reordered,
+             # crashes that say little: only where nothing more specific is found
+             sides_swapped_in_broadcast, index_out_of_bounds,
              where_wrong)

@@ -313,6 +313,47 @@ def product_not_aligned(component, run, key, oracle):
                    ("axis-order", "swapped-arguments"), options=options)
 
 
+_BROADCAST = re.compile(r"could not be broadcast together with shapes ((?:\([\d, ]+\) ?)+)")
+
+
+def sides_swapped_in_broadcast(component, run, key, oracle):
+    """A crash adding (or assigning) two arrays whose shapes are the same but for two axes
+    exchanged: one was reshaped with two sizes in the other order, or is missing a
+    transpose."""
+    found = [m for m in map(_BROADCAST.search, _error_texts(run)) if m]
+    if not found:
+        return None
+    shapes = [tuple(int(v) for v in g.split(",") if v.strip())
+              for g in re.findall(r"\(([\d, ]+)\)", found[0].group(1))]
+    for a, b in itertools.combinations(dict.fromkeys(shapes), 2):
+        differ = [i for i in range(len(a)) if len(a) == len(b) and a[i] != b[i]]
+        if len(differ) == 2 and (a[differ[0]], a[differ[1]]) == (b[differ[1]], b[differ[0]]):
+            return Finding("broadcast-sides-swapped", key,
+                           f"{component.name} crashed combining arrays of shapes {a} and {b}, "
+                           f"the same but for two axes exchanged: one is reshaped with two "
+                           f"sizes in the other order, or a transpose is missing",
+                           ("swapped-arguments", "axis-order"))
+    return False
+
+
+_OUT_OF_BOUNDS = re.compile(r"index (\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def index_out_of_bounds(component, run, key, oracle):
+    """A crash indexing past the end of an axis: the index arrays given in the other order
+    (dx[t, arange] for dx[arange, t]), an array whose axes are in the other order, or a range
+    one too long. Weak evidence, so the detectors try it last."""
+    found = [m for m in map(_OUT_OF_BOUNDS.search, _error_texts(run)) if m]
+    if not found:
+        return None
+    index, axis, size = (int(g) for g in found[0].groups())
+    return Finding("index-out-of-bounds", key,
+                   f"{component.name} crashed on index {index} of axis {axis}, which has "
+                   f"{size} entries: index arrays given in the other order, an array with "
+                   f"its axes in the other order, or a range that runs one too far",
+                   ("swapped-arguments", "axis-order", "output-size"))
+
+
 def zero_stride_in_error(component, run, key, oracle):
     """A crash dividing by a stride of 0: the stride given another argument's value (the
     arguments in another order: the pad of 0 passed as the stride), or never passed."""
