@@ -659,3 +659,22 @@ def test_a_crash_indexing_past_an_axis_names_only_possibilities():
     assert set(finding.classes) == {"swapped-arguments", "axis-order", "output-size"}
     from conformance.diagnosis.names import name_findings
     assert not any(n.certain for n in name_findings([finding], []))
+
+
+def test_a_gradient_with_the_shape_of_another_array_is_a_size_read_from_it():
+    """Pooling's dx cropped to the output's shape (out.shape stored as the input's)."""
+    from conformance.diagnosis.shapes import shape_of_another_array
+
+    run = _run("Pooling", lambda a, e: {**e, "dx": np.zeros_like(e["out"]),
+                                        "dx_again": np.zeros_like(e["out"])})
+    finding = shape_of_another_array(catalog.COMPONENTS["Pooling"], run, "dx", None)
+    assert set(finding.classes) == {"wrong-cached-value", "output-size"}
+    assert "the shape of the input `dout`" in finding.text  # out has the shape of dout
+
+
+def test_a_crash_reading_an_axis_the_array_lacks_is_a_size_for_one_rank_only():
+    from conformance.diagnosis.shapes import axis_missing_in_error
+
+    run = _crashed_backward("Affine", "IndexError: tuple index out of range")
+    finding = axis_missing_in_error(catalog.COMPONENTS["Affine"], run, "dx", None)
+    assert set(finding.classes) == {"output-size", "wrong-cached-value"}

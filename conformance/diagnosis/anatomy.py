@@ -25,6 +25,7 @@ from .findings import (
     _pair,
 )
 from .shapes import (
+    axis_missing_in_error,
     batch_and_classes_in_error,
     crop_size,
     float_index_in_error,
@@ -37,6 +38,7 @@ from .shapes import (
     parameter_shape,
     product_not_aligned,
     reshaped_output,
+    shape_of_another_array,
     sides_swapped_in_broadcast,
     size_formula,
     size_in_error,
@@ -1017,5 +1019,5 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              zeros_at_one_index, last_index_only, sum_misses_a_sample, kept_entries_only,
              right_for_reordered_input, reordered,
              # crashes that say little: only where nothing more specific is found
-             sides_swapped_in_broadcast, index_out_of_bounds,
-             where_wrong)
+             sides_swapped_in_broadcast, index_out_of_bounds, shape_of_another_array,
+             axis_missing_in_error, where_wrong)

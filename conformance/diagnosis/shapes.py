@@ -354,6 +354,41 @@ def index_out_of_bounds(component, run, key, oracle):
                    ("swapped-arguments", "axis-order", "output-size"))
 
 
+def shape_of_another_array(component, run, key, oracle):
+    """An output of the wrong shape that has the shape of another array of the call (an
+    input, or another output's right answer): its size was read from the wrong array, a
+    stored shape of another value."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape == expected.shape or key.startswith("shape:"):
+        return None
+    others = {f"the input `{name}`": np.shape(v) for name, v in run.inputs.items()}
+    others |= {f"the right `{name}`": np.shape(v) for name, v in (run.expected or {}).items()
+               if name != key and not name.startswith("shape:")}
+    same = [name for name, shape in others.items() if shape == actual.shape]
+    if not same:
+        return False
+    return Finding("shape-of-other", key,
+                   f"{key} has shape {actual.shape}, the shape of {same[0]}, not "
+                   f"{expected.shape}: its size is read from the wrong array (a stored shape "
+                   f"of another value), or computed wrongly",
+                   ("wrong-cached-value", "output-size"))
+
+
+_AXIS_MISSING = re.compile(r"tuple index out of range")
+
+
+def axis_missing_in_error(component, run, key, oracle):
+    """A crash reading a shape at an axis the array does not have (x.shape[3] of a 2-D x):
+    a size written for inputs of one number of axes only, or read from the wrong array."""
+    if not any(map(_AXIS_MISSING.search, _error_texts(run))):
+        return None
+    return Finding("axis-missing", key,
+                   f"{component.name} crashed reading a size at an axis the array does not "
+                   f"have (tuple index out of range): a size written for inputs of one number "
+                   f"of axes only, or read from the wrong array",
+                   ("output-size", "wrong-cached-value"))
+
+
 def zero_stride_in_error(component, run, key, oracle):
     """A crash dividing by a stride of 0: the stride given another argument's value (the
     arguments in another order: the pad of 0 passed as the stride), or never passed."""
