@@ -14,7 +14,7 @@ Three layers, shared by the conformance suite and the grader, NumPy only:
    as possibilities, never one as a fact.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -61,12 +61,37 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
             continue
         d = diagnose(component, behaviour, failing[behaviour], rerun, oracle,
                      accepted=accepted, max_runs=max_runs, explained=seen,
-                     every_run=every_run)
+                     every_run=every_run, forward_right=_forward_right(component, behaviour,
+                                                                       failing))
         seen |= {f.kind for f in d.evidence}
         diagnoses[behaviour] = d
     _name_factors(component, diagnoses.values(), every_run)
     _one_likely_bug(diagnoses.values())
     return diagnoses
+
+
+def _forward_right(component, behaviour, failing):
+    """`behaviour` comes after the component's first one (its forward pass), which passes
+    everywhere: what it gets wrong comes from what forward stored, or from its own code."""
+    first = next(iter(component.behaviours), None)
+    return first is not None and behaviour != first and behaviour != "array_contract" \
+        and not failing.get(first)
+
+
+# Findings from sizes: an output size that a usual mistake in a formula gives. In a later
+# behaviour whose forward pass is right, the same size comes as often from a shape stored in
+# forward and read back (the output stored as the input: col2im given its shape).
+_SIZE_KINDS = frozenset({"size-formula"})
+
+
+def _sizes_maybe_stored(findings):
+    """The size findings with a wrong stored value as another explanation."""
+    extra = ("wrong-cached-value",)
+    return [replace(f, classes=tuple(dict.fromkeys(f.classes + extra)),
+                    options=f.options and {w: tuple(dict.fromkeys(c + extra))
+                                           for w, c in f.options.items()},
+                    text=f.text + " (or a size read from the wrong stored array)")
+            if f.kind in _SIZE_KINDS else f for f in findings]
 
 
 def _name_factors(component, diagnoses, every_run):
@@ -108,7 +133,7 @@ def _one_likely_bug(diagnoses):
 
 
 def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_runs=4,
-             explained=frozenset(), every_run=None):
+             explained=frozenset(), every_run=None, forward_right=False):
     """Diagnose `behaviour` of `component` from its failing CaseRuns.
 
     rerun(case) -> CaseRun runs the implementation on another case the same way (in process or
@@ -130,10 +155,28 @@ def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_r
                                                 _all_zeros(run, keys)))
     findings = find_relations(component, behaviour, answered[:max_runs], oracle, accepted)
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
+    if forward_right:
+        diagnosis.evidence = _sizes_maybe_stored(diagnosis.evidence)
     diagnosis.factors = [factor for factor, _ in confirmed]
-    diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(
-        _consistent_hints(behaviour, failing, every_run or failing), component.name))
+    hints = _consistent_hints(behaviour, failing, every_run or failing)
+    diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(hints, component.name))
+    if _unexplained_output(component, behaviour, answered[:max_runs], findings) and not any(
+            explains_all for _, explains_all in hints):
+        for bug in diagnosis.bugs:  # another output fails with nothing said of it
+            bug.certain = False
     return diagnosis
+
+
+def _unexplained_output(component, behaviour, runs, findings):
+    """Some examined case returned a wrong output that no relation names a class for (dW
+    wrong where only db's relation was found): the relations found explain part of the
+    failure. An output that never came back (a crash) is a consequence, not a value."""
+    from .anatomy import _failing_keys
+
+    covered = {f.key for f in findings if f.classes}
+    return any(key not in covered and key in run.outcome.outputs for run in runs
+               for key in _failing_keys(component, behaviour, run)
+               if not key.startswith("shape:"))
 
 
 def _all_zeros(run, keys):
@@ -175,7 +218,8 @@ def _consistent_hints(behaviour, failing, every_run):
         if matched * 2 >= applied and (matched >= 2 or applied == 1) and not any(
                 variants.contradicts(name, run.case, run.inputs, run.expected,
                                      run.outcome.outputs) for run in every_run):
-            kept.append((name, not silent))
+            # explains every failure only where it reproduces each failing case
+            kept.append((name, not silent and matched == len(failing)))
     return kept
 
 

@@ -25,17 +25,21 @@ from .findings import (
     _pair,
 )
 from .shapes import (
+    axis_missing_in_error,
     batch_and_classes_in_error,
     crop_size,
     float_index_in_error,
     float_size_in_error,
     four_axes_got_two,
+    index_out_of_bounds,
     integer_in_error,
     none_in_error,
     padded_batch_in_error,
     parameter_shape,
     product_not_aligned,
     reshaped_output,
+    shape_of_another_array,
+    sides_swapped_in_broadcast,
     size_formula,
     size_in_error,
     zero_stride_in_error,
@@ -58,13 +62,30 @@ def find_relations(component, behaviour, runs, oracle, accepted=()):
                     found.append((detector, finding))
     kept = []
     for detector, finding in found:
+        seen_on = 0
+        failing_on = sum(finding.key in _failing_keys(component, behaviour, run)
+                         for run in runs)
         for run in runs:
-            finding = _agreed(detector, component, behaviour, run, finding, oracle, accepted)
+            finding, seen = _agreed(detector, component, behaviour, run, finding, oracle,
+                                    accepted)
             if finding is None:
                 break
+            # a relation to a right answer of (almost) zeros holds by coincidence (the
+            # relu of negative inputs only is zero: anything minus the input fits it)
+            seen_on += seen and _informative_answer(run, finding.key)
         else:
-            kept.append(finding)
+            kept.append(replace(finding, seen_on=seen_on, failing_on=failing_on))
     return _strongest_per_output(kept)
+
+
+def _informative_answer(run, key):
+    """The right answer for `key` says something: not all zeros (a shape reported as data,
+    or an output that is not numbers, counts as saying something)."""
+    try:
+        expected = np.asarray(run.expected[key], dtype=np.float64)
+    except (KeyError, TypeError, ValueError):
+        return True
+    return _informative(expected, run)
 
 
 def _strongest_per_output(findings):
@@ -81,16 +102,17 @@ def _strongest_per_output(findings):
 
 
 def _agreed(detector, component, behaviour, run, found, oracle, accepted):
-    """The finding as `run` leaves it: unchanged where the run cannot say, narrowed to the
-    explanations that fit it too, or None where the run contradicts it."""
+    """(the finding as `run` leaves it, whether the run shows it too): unchanged where the run
+    cannot say, narrowed to the explanations that fit it too, or None where the run
+    contradicts it."""
     if found.key not in _failing_keys(component, behaviour, run):
-        return found  # this output is right there: nothing to contradict
+        return found, False  # this output is right there: nothing to contradict
     other = _detect(detector, component, run, found.key, oracle, accepted)
     if other is None:
-        return found
+        return found, False
     if not isinstance(other, Finding) or other.kind != found.kind:
-        return None
-    return found.narrowed(other)
+        return None, False
+    return found.narrowed(other), True
 
 
 def _detect(detector, component, run, key, oracle, accepted):
@@ -235,8 +257,11 @@ def negated(component, run, key, oracle):
         return None
     if not _close(actual, -expected, run):
         return False
-    return Finding("negated", key, f"{key} is exactly the right value with its sign flipped",
-                   ("sign",))
+    # a minus sign added or left out, or the two operands of a subtraction swapped (t - y
+    # for y - t): the output cannot tell which
+    return Finding("negated", key, f"{key} is exactly the right value with its sign flipped "
+                                   f"(a minus sign, or the operands of a subtraction swapped)",
+                   ("sign", "swapped-arguments"))
 
 
 def _scale_words(run, k):
@@ -294,9 +319,12 @@ def scaled(component, run, key, oracle):
 
 # k in actual = expected + k * b: what it says of the term b
 _TERM_MULTIPLES = {
-    -1: ("is never added", ("missing-term",)),
-    -2: ("is subtracted where it should be added", ("sign",)),
+    -1: {"`{name}` is never added": ("missing-term",)},
+    -2: {"`{name}` is subtracted where it should be added": ("sign",)},
 }
+# a term as large as the output itself is no bias left out: the formula may have it with the
+# wrong sign and half its weight ((|x| - x) / 2 is the right value minus x)
+_WHOLE_TERM = {-1: {"`{name}` is subtracted with half its weight": ("sign",)}}
 
 
 def input_term_off(component, run, key, oracle):
@@ -316,12 +344,15 @@ def input_term_off(component, run, key, oracle):
             shape = [1] * actual.ndim
             shape[axis] = size
             term = np.broadcast_to(v.reshape(shape), diff.shape)
-            for k, (words, classes) in _TERM_MULTIPLES.items():
+            for k, options in _TERM_MULTIPLES.items():
+                if v.size == actual.size:
+                    options = {**options, **_WHOLE_TERM.get(k, {})}
                 if _close(diff, k * term, run):
-                    return Finding(f"input-term:{k}", key,
-                                   f"{key} is the right value {'minus' if k < 0 else 'plus'} "
-                                   f"{abs(k)} x the input `{name}` along axis {axis}: "
-                                   f"`{name}` {words}", classes)
+                    return Finding.of_options(
+                        f"input-term:{k}", key,
+                        f"{key} is the right value {'minus' if k < 0 else 'plus'} {abs(k)} x "
+                        f"the input `{name}` along axis {axis}: ",
+                        {w.format(name=name): c for w, c in options.items()})
     return None
 
 
@@ -388,9 +419,13 @@ def complement(component, run, key, oracle):
             return Finding("complement", key,
                            f"{key} keeps exactly the entries of `{name}` that should be zero "
                            f"and zeroes the ones that should be kept: "
-                           + ("the mask's comparison is the wrong way round" if forward else
+                           + ("the mask's comparison is the wrong way round, or the two "
+                              "branches of a choice (np.where) swapped" if forward else
                               "backward applies the mask inverted"),
-                           ("sign",) if forward else ("wrong-cached-value", "sign"))
+                           # an inverted mask is a comparison reversed as often as two
+                           # operands given in the wrong order
+                           ("sign", "swapped-arguments") if forward
+                           else ("wrong-cached-value", "sign"))
     return None
 
 
@@ -573,6 +608,65 @@ def zeros_at_one_index(component, run, key, oracle):
                               f"or a range that stops one short, leaves at: ", options)
 
 
+def _sample_terms(v, shape):
+    """{sample index: that sample's term of a sum over the samples (axis 0) of `v` that gives
+    `shape`}: the sample's slice itself, or summed over every axis but the one of shape's
+    size (a bias gradient summed over the positions too)."""
+    terms = {}
+    for i in (0, v.shape[0] - 1):
+        one = v[i]
+        if one.shape == shape:
+            terms[i] = one
+        elif len(shape) == 1:
+            axes = [j for j, size in enumerate(one.shape) if size == shape[0]]
+            if len(axes) == 1:
+                terms[i] = one.sum(axis=tuple(j for j in range(one.ndim) if j != axes[0]))
+    return terms
+
+
+def sum_misses_a_sample(component, run, key, oracle):
+    """A sum over the samples that leaves out the first one (a loop from 1) or the last one
+    (a range one short): the right value minus that sample's term."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    diff = actual - expected
+    applies = False
+    for name, value in run.inputs.items():
+        v = np.asarray(value, dtype=np.float64)
+        if v.ndim < 2 or v.shape[0] < 2:
+            continue
+        for i, term in _sample_terms(v, diff.shape).items():
+            applies = True
+            if np.abs(term).max(initial=0) > 0 and _close(diff, -term, run):
+                first = i == 0
+                return Finding.of_options(
+                    f"sum-misses-sample:{'first' if first else 'last'}", key,
+                    f"{key} is the right sum over the samples of `{name}` without the "
+                    f"{'first' if first else 'last'} sample's term: ",
+                    {"a loop that starts at 1": ("missing-term",)} if first else
+                    {"a range that stops one short": ("missing-term", "output-size")})
+    return False if applies else None
+
+
+def kept_entries_only(component, run, key, oracle):
+    """A flat output that holds exactly the right answer's entries that are not zero: a
+    boolean selection (dout[mask]) where the other entries should have been set to zero."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.ndim != 1 or actual.size >= expected.size or \
+            not _informative(expected, run):
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    kept = expected[np.abs(expected) > atol]
+    if kept.size == actual.size and _close(actual, kept, run):
+        return Finding("kept-entries-only", key,
+                       f"{key} holds only the right answer's entries that are not zero, "
+                       f"flattened ({actual.size} of {expected.size}): a boolean selection "
+                       f"(a[mask]) where the other entries should be set to zero",
+                       ("missing-term", "output-size"))
+    return False
+
+
 def last_index_only(component, run, key, oracle):
     """Right at the last index of one axis (of the output or of its layout) and zero at every
     other: only the loop's last pass kept its values, the buffer re-created (or reset)
@@ -611,9 +705,12 @@ def never_computed(component, run, key, oracle):
             wanted, got = (set(re.findall(r"'(\w+)'", g)) for g in listed.groups())
             missing |= {f"d{k}" for k in wanted - got} | (wanted - got)
         if key in missing:
+            # a value never stored under its own name is left out, or stored under
+            # another name, overwriting what that held (self.b = ... for self.db = ...)
             return Finding("never-set", key,
                            f"{key} is never set: the implementation computes the others and "
-                           f"leaves this one out", ("missing-term",))
+                           f"leaves this one out, or stores it under another name",
+                           ("missing-term", "overwrite"))
     return None
 
 
@@ -672,6 +769,10 @@ def _counterfactual_inputs(inputs):
         if np.shape(inputs[a]) == np.shape(inputs[b]):
             found.append((f"`{a}` and `{b}` swapped", ("swapped-arguments",),
                           {a: inputs[b], b: inputs[a]}))
+    if np.ndim(inputs.get("W")) == 4:  # the filters read backwards in both directions
+        found.append(("the filters flipped (W[:, :, ::-1, ::-1]): a convolution where the "
+                      "chapter's cross-correlation is meant", ("axis-order",),
+                      {"W": np.ascontiguousarray(np.asarray(inputs["W"])[:, :, ::-1, ::-1])}))
     if "x" in names:
         found.append(("-x (a comparison or sign the wrong way: the minimum for the maximum, "
                       "...)", ("sign",), {"x": -np.asarray(inputs["x"])}))
@@ -915,5 +1016,8 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
              overlaps_only, shifted, scaled,
-             zeros_at_one_index, last_index_only, right_for_reordered_input, reordered,
-             where_wrong)
+             zeros_at_one_index, last_index_only, sum_misses_a_sample, kept_entries_only,
+             right_for_reordered_input, reordered,
+             # crashes that say little: only where nothing more specific is found
+             sides_swapped_in_broadcast, index_out_of_bounds, shape_of_another_array,
+             axis_missing_in_error, where_wrong)

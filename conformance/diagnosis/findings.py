@@ -18,6 +18,16 @@ class Finding:
     # where several explanations fit one case: {explanation words: classes}; the cases are
     # intersected, so that only explanations that fit every failing case are said
     options: dict = None
+    # how many of the failing cases examined show the relation against a right answer that
+    # is not all zeros, and on how many the output is wrong
+    seen_on: int = 1
+    failing_on: int = 1
+
+    @property
+    def coincidental(self):
+        """Seen on one case of several (or none with a telling right answer): a relation
+        that small numbers or special inputs can give by chance."""
+        return self.seen_on < min(2, self.failing_on)
 
     @classmethod
     def of_options(cls, kind, key, lead, options, otherwise=None):

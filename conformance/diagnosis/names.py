@@ -157,7 +157,8 @@ def name_findings(findings, from_variants):
     for finding in findings:
         for cls in finding.classes:
             support.setdefault(cls, []).append(finding.text)
-        if len(finding.classes) == 1:
+        # a relation that may be a coincidence makes its class possible, not likely
+        if len(finding.classes) == 1 and not finding.coincidental:
             certain.add(finding.classes[0])
     named = [Named(cls, evidence, cls in certain, known.get(cls))
              for cls, evidence in support.items()]

@@ -208,9 +208,11 @@ def crop_size(component, run, key, oracle):
     dh = actual.shape[2] - expected.shape[2]
     dw = actual.shape[3] - expected.shape[3]
     if actual.shape[2:] == expected.shape[2:][::-1] and actual.shape != expected.shape:
+        # the two sides' sizes exchanged in a formula, or two names unpacked in the wrong
+        # order (N, C, W, H = shape): both give the shape with its sides swapped
         return Finding("crop-swapped", key, f"{key} has shape {actual.shape}, not "
                                             f"{expected.shape}: the height and the width are "
-                                            f"swapped", ("output-size",))
+                                            f"swapped", ("output-size", "swapped-arguments"))
     stride = run.case.params.get("stride")
     options = {}
     if pad > 0 and (dh, dw) == (-pad, -pad):
@@ -309,6 +311,82 @@ def product_not_aligned(component, run, key, oracle):
                    f"{component.name} crashed on a matrix product of shapes {a} and {b}, "
                    f"which a transpose or a swap aligns: " + _one_of(options),
                    ("axis-order", "swapped-arguments"), options=options)
+
+
+_BROADCAST = re.compile(r"could not be broadcast together with shapes ((?:\([\d, ]+\) ?)+)")
+
+
+def sides_swapped_in_broadcast(component, run, key, oracle):
+    """A crash adding (or assigning) two arrays whose shapes are the same but for two axes
+    exchanged: one was reshaped with two sizes in the other order, or is missing a
+    transpose."""
+    found = [m for m in map(_BROADCAST.search, _error_texts(run)) if m]
+    if not found:
+        return None
+    shapes = [tuple(int(v) for v in g.split(",") if v.strip())
+              for g in re.findall(r"\(([\d, ]+)\)", found[0].group(1))]
+    for a, b in itertools.combinations(dict.fromkeys(shapes), 2):
+        differ = [i for i in range(len(a)) if len(a) == len(b) and a[i] != b[i]]
+        if len(differ) == 2 and (a[differ[0]], a[differ[1]]) == (b[differ[1]], b[differ[0]]):
+            return Finding("broadcast-sides-swapped", key,
+                           f"{component.name} crashed combining arrays of shapes {a} and {b}, "
+                           f"the same but for two axes exchanged: one is reshaped with two "
+                           f"sizes in the other order, or a transpose is missing",
+                           ("swapped-arguments", "axis-order"))
+    return False
+
+
+_OUT_OF_BOUNDS = re.compile(r"index (\d+) is out of bounds for axis (\d+) with size (\d+)")
+
+
+def index_out_of_bounds(component, run, key, oracle):
+    """A crash indexing past the end of an axis: the index arrays given in the other order
+    (dx[t, arange] for dx[arange, t]), an array whose axes are in the other order, or a range
+    one too long. Weak evidence, so the detectors try it last."""
+    found = [m for m in map(_OUT_OF_BOUNDS.search, _error_texts(run)) if m]
+    if not found:
+        return None
+    index, axis, size = (int(g) for g in found[0].groups())
+    return Finding("index-out-of-bounds", key,
+                   f"{component.name} crashed on index {index} of axis {axis}, which has "
+                   f"{size} entries: index arrays given in the other order, an array with "
+                   f"its axes in the other order, or a range that runs one too far",
+                   ("swapped-arguments", "axis-order", "output-size"))
+
+
+def shape_of_another_array(component, run, key, oracle):
+    """An output of the wrong shape that has the shape of another array of the call (an
+    input, or another output's right answer): its size was read from the wrong array, a
+    stored shape of another value."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape == expected.shape or key.startswith("shape:"):
+        return None
+    others = {f"the input `{name}`": np.shape(v) for name, v in run.inputs.items()}
+    others |= {f"the right `{name}`": np.shape(v) for name, v in (run.expected or {}).items()
+               if name != key and not name.startswith("shape:")}
+    same = [name for name, shape in others.items() if shape == actual.shape]
+    if not same:
+        return False
+    return Finding("shape-of-other", key,
+                   f"{key} has shape {actual.shape}, the shape of {same[0]}, not "
+                   f"{expected.shape}: its size is read from the wrong array (a stored shape "
+                   f"of another value), or computed wrongly",
+                   ("wrong-cached-value", "output-size"))
+
+
+_AXIS_MISSING = re.compile(r"tuple index out of range")
+
+
+def axis_missing_in_error(component, run, key, oracle):
+    """A crash reading a shape at an axis the array does not have (x.shape[3] of a 2-D x):
+    a size written for inputs of one number of axes only, or read from the wrong array."""
+    if not any(map(_AXIS_MISSING.search, _error_texts(run))):
+        return None
+    return Finding("axis-missing", key,
+                   f"{component.name} crashed reading a size at an axis the array does not "
+                   f"have (tuple index out of range): a size written for inputs of one number "
+                   f"of axes only, or read from the wrong array",
+                   ("output-size", "wrong-cached-value"))
 
 
 def zero_stride_in_error(component, run, key, oracle):
