@@ -17,6 +17,7 @@ from tests.blind_bugs_final import bugs as final
 from tests.blind_bugs_final2 import bugs as final2
 from tests.blind_bugs_final3 import bugs as final3
 from tests.blind_bugs_final4 import bugs as final4
+from tests.blind_bugs_final5 import bugs as final5
 from tests.blind_bugs_holdout import bugs as holdout
 from tests.buggy import bugs as buggy
 
@@ -24,7 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on
 
 BLIND_SETS = {"blind": blind, "holdout": holdout, "final": final,
               "final2": final2, "final3": final3,
-              "final4": final4}
+              "final4": final4, "final5": final5}
 SUBMISSIONS = ([pytest.param(None, id="example")]
                + [pytest.param(("buggy", b), id=f"buggy-{b.name}") for b in buggy.BUGS]
                + [pytest.param((kind, b), id=f"{kind}-{b.name}")
