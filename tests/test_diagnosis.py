@@ -702,3 +702,36 @@ def test_only_a_kind_of_evidence_with_a_clean_record_states_the_likely_bug():
         ("integer-dtype", True, ("whole-numbers",))]  # a candidate, before calibration
     calibrated = diagnosis._calibrate(diagnosis.Diagnosis("Pooling", "backward", bugs=named))
     assert [(n.bug_class, n.certain) for n in calibrated.bugs] == [("integer-dtype", False)]
+
+
+def test_a_gradient_of_only_zeros_and_ones_may_be_a_mask_left_unmultiplied():
+    """A dx of 0s and 1s (a derivative or a mask, dout never multiplied in): whole numbers,
+    yet not an integer buffer's truncation of the right values; both are named, neither
+    stated."""
+    def indicator(a, e):
+        dx = (np.arange(e["dx"].size).reshape(e["dx"].shape) % 2).astype(float)
+        return {**e, "dx": dx, "dx_again": dx}
+    assert _classes(_diagnose("Affine", indicator)) == {"integer-dtype": False,
+                                                         "missing-term": False}
+
+
+def test_a_gradient_negated_at_some_entries_only_is_a_sign_slip():
+    def first_row_negated(a, e):
+        dx = e["dx"].copy()
+        dx[0] *= -1
+        return {**e, "dx": dx, "dx_again": dx}
+    # possible: a kind of evidence not yet measured is not trusted (names.TRUSTED_GROUNDS)
+    assert _classes(_diagnose("Affine", first_row_negated)) == {"sign": False}
+
+
+def test_a_method_that_returns_none_left_its_return_out_or_returns_an_unset_value():
+    message = "`Relu.backward` returned None; it must return the result"
+    found = _diagnose("Relu", lambda a, e: {"out": e["out"], "error:backward": message})
+    assert _classes(found) == {"missing-term": False, "stale-forward": False}
+
+
+def test_a_parameter_shape_with_two_settings_exchanged_names_swapped_arguments():
+    from conformance.diagnosis.shapes import _exchanged
+
+    assert _exchanged((3, 2, 2, 2), (2, 2, 3, 3))  # filter count and size read swapped
+    assert not _exchanged((3,), (2,)) and not _exchanged((27, 6), (6, 6))
