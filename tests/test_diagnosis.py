@@ -143,8 +143,11 @@ def test_a_flipped_sign_and_a_missing_bias():
 
 
 def test_a_second_backward_that_differs_is_state_changed_in_place():
+    """Named as a possibility: a second call that differs stated a wrong class as likely
+    once in the tuning sets (dW written into W changes the next answer too), so that kind of
+    evidence is not trusted to state it (names.TRUSTED_GROUNDS)."""
     found = _diagnose("Relu", lambda a, e: {**e, "dx_again": e["dx"] * 0.5})
-    assert _classes(found) == {"state-mutated": True}
+    assert _classes(found) == {"state-mutated": False}
 
 
 def test_an_input_changed_in_place_is_state_changed_in_place():
@@ -276,7 +279,8 @@ def test_a_loss_rounded_down_is_a_floor_division():
     found = _diagnose("SoftmaxWithLoss", lambda a, e: {**e, "loss": np.floor(e["loss"])},
                       cases=[c for c in catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
                              if c.params["scale"] >= 50][:3])
-    assert _classes(found) == {"integer-dtype": True}
+    # possible: too few bugs seen yet to trust this kind (names.TRUSTED_GROUNDS)
+    assert _classes(found) == {"integer-dtype": False}
 
 
 def test_a_crash_on_a_float_size_is_a_size_divided_with_a_slash():
@@ -515,7 +519,8 @@ def test_a_gate_that_lets_a_slope_through_is_a_constant_factor():
     """A leaky ReLU: right where x > 0, and 0.01 x where the answer is 0."""
     found = _diagnose("Relu", lambda a, e: {**e, "out": np.where(a["x"] > 0, a["x"],
                                                                  0.01 * a["x"])})
-    assert _classes(found) == {"scale": True}
+    # possible: too few bugs seen yet to trust this kind (names.TRUSTED_GROUNDS)
+    assert _classes(found) == {"scale": False}
     assert "0.01 times `x`" in found["forward"].evidence[0].text
 
 
@@ -590,7 +595,8 @@ def test_evidence_that_two_mistakes_give_alike_states_neither_as_the_bug(name, t
 def test_a_sum_over_the_samples_without_the_first_is_a_term_left_out():
     """db summed in a loop from 1: the right value minus the first sample's dout."""
     found = _diagnose("Affine", lambda a, e: {**e, "db": e["db"] - a["dout"][0]})
-    assert _classes(found) == {"missing-term": True}
+    # possible: too few bugs seen yet to trust this kind (names.TRUSTED_GROUNDS)
+    assert _classes(found) == {"missing-term": False}
     assert "without the first sample's term" in found["parameter_gradients"].evidence[0].text
 
 
@@ -611,7 +617,8 @@ def test_an_output_right_for_the_filters_flipped_is_a_convolution_for_a_correlat
         return {**e, "out": oracle.compute(spec, case.params, {
             **a, "W": np.ascontiguousarray(a["W"][:, :, ::-1, ::-1])})["out"]}
     found = _diagnose("Convolution", flipped, cases=[case])
-    assert _classes(found) == {"axis-order": True}
+    # possible: too few bugs seen yet to trust this kind (names.TRUSTED_GROUNDS)
+    assert _classes(found) == {"axis-order": False}
     assert "the filters flipped" in found["forward"].evidence[0].text
 
 
@@ -678,3 +685,53 @@ def test_a_crash_reading_an_axis_the_array_lacks_is_a_size_for_one_rank_only():
     run = _crashed_backward("Affine", "IndexError: tuple index out of range")
     finding = axis_missing_in_error(catalog.COMPONENTS["Affine"], run, "dx", None)
     assert set(finding.classes) == {"output-size", "wrong-cached-value"}
+
+
+def test_only_a_kind_of_evidence_with_a_clean_record_states_the_likely_bug():
+    """names.TRUSTED_GROUNDS: kinds right on every likely statement over the tuning sets, with
+    support; a kind with a wrong statement, or one never measured, names a possibility."""
+    from conformance.diagnosis.names import trusted
+
+    assert trusted("scaled") and trusted("variant:db-mean") and trusted("input-term:-1")
+    assert not trusted("not-finite") and not trusted("overflow-variant:softmax-overflow")
+    assert not trusted("a-kind-never-measured") and not trusted("")
+    finding = diagnosis.findings.Finding("whole-numbers", "dx", "dx is whole",
+                                         ("integer-dtype",), seen_on=2, failing_on=2)
+    named = diagnosis.names.name_findings([finding], [])
+    assert [(n.bug_class, n.certain, n.grounds) for n in named] == [
+        ("integer-dtype", True, ("whole-numbers",))]  # a candidate, before calibration
+    calibrated = diagnosis._calibrate(diagnosis.Diagnosis("Pooling", "backward", bugs=named))
+    assert [(n.bug_class, n.certain) for n in calibrated.bugs] == [("integer-dtype", False)]
+
+
+def test_a_gradient_of_only_zeros_and_ones_may_be_a_mask_left_unmultiplied():
+    """A dx of 0s and 1s (a derivative or a mask, dout never multiplied in): whole numbers,
+    yet not an integer buffer's truncation of the right values; both are named, neither
+    stated."""
+    def indicator(a, e):
+        dx = (np.arange(e["dx"].size).reshape(e["dx"].shape) % 2).astype(float)
+        return {**e, "dx": dx, "dx_again": dx}
+    assert _classes(_diagnose("Affine", indicator)) == {"integer-dtype": False,
+                                                         "missing-term": False}
+
+
+def test_a_gradient_negated_at_some_entries_only_is_a_sign_slip():
+    def first_row_negated(a, e):
+        dx = e["dx"].copy()
+        dx[0] *= -1
+        return {**e, "dx": dx, "dx_again": dx}
+    # possible: a kind of evidence not yet measured is not trusted (names.TRUSTED_GROUNDS)
+    assert _classes(_diagnose("Affine", first_row_negated)) == {"sign": False}
+
+
+def test_a_method_that_returns_none_left_its_return_out_or_returns_an_unset_value():
+    message = "`Relu.backward` returned None; it must return the result"
+    found = _diagnose("Relu", lambda a, e: {"out": e["out"], "error:backward": message})
+    assert _classes(found) == {"missing-term": False, "stale-forward": False}
+
+
+def test_a_parameter_shape_with_two_settings_exchanged_names_swapped_arguments():
+    from conformance.diagnosis.shapes import _exchanged
+
+    assert _exchanged((3, 2, 2, 2), (2, 2, 3, 3))  # filter count and size read swapped
+    assert not _exchanged((3,), (2,)) and not _exchanged((27, 6), (6, 6))

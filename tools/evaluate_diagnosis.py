@@ -37,8 +37,9 @@ def load_bugs(which):
     return module
 
 
-def diagnose_bug(module, bug, folder):
-    """(detected, certain classes, all classes, feedback lines) for one bug."""
+def diagnose_bug(module, bug, folder, named=False):
+    """(detected, certain classes, all classes, feedback lines) for one bug; with `named`,
+    the names.Named statements too, last."""
     path = folder / f"{bug.name}.py"
     path.write_text(module.apply(bug, module.example_source()), encoding="utf-8")
     session = suite.Session(suite.load_target(str(path)), "quick", 0, "reference",
@@ -47,12 +48,13 @@ def diagnose_bug(module, bug, folder):
     cases = [c for c in session.cases(bug.component) if graded.graded(c)]
     detected = any(not check.ok for c in cases for check in session.verdict(c).checks.values())
     if not detected:
-        return False, set(), set(), []
+        return (False, set(), set(), []) + (([],) if named else ())
     found = session.diagnose(bug.component, cases)
     certain = {b.bug_class for d in found.values() for b in d.bugs if b.certain}
     classes = {b.bug_class for d in found.values() for b in d.bugs}
     lines = [f"[{behaviour}] {line}" for behaviour, d in found.items() for line in d.lines()]
-    return True, certain, classes, lines
+    statements = [b for d in found.values() for b in d.bugs]
+    return (True, certain, classes, lines) + ((statements,) if named else ())
 
 
 def main(argv):

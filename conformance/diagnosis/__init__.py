@@ -20,7 +20,7 @@ import numpy as np
 
 from .anatomy import find_relations
 from .experiments import run_experiments
-from .names import BUG_CLASSES, name_factors, name_findings, variant_classes
+from .names import BUG_CLASSES, name_factors, name_findings, trusted, variant_classes
 
 
 @dataclass
@@ -59,7 +59,7 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
                                                 if b not in component.behaviours)]:
         if not failing.get(behaviour):
             continue
-        d = diagnose(component, behaviour, failing[behaviour], rerun, oracle,
+        d = _diagnose(component, behaviour, failing[behaviour], rerun, oracle,
                      accepted=accepted, max_runs=max_runs, explained=seen,
                      every_run=every_run, forward_right=_forward_right(component, behaviour,
                                                                        failing))
@@ -67,7 +67,20 @@ def diagnose_component(component, failing, rerun, oracle, *, accepted=(), max_ru
         diagnoses[behaviour] = d
     _name_factors(component, diagnoses.values(), every_run)
     _one_likely_bug(diagnoses.values())
+    for d in diagnoses.values():
+        _calibrate(d)
     return diagnoses
+
+
+def _calibrate(diagnosis):
+    """The likely bugs, last: a class the rules above leave likely stays so only where a kind
+    of evidence with a clean record points at it (names.trusted); otherwise it is named as a
+    possibility. Applied after the rules that compare likely classes across behaviours, so
+    that an untrusted one still casts doubt on another."""
+    for bug in diagnosis.bugs:
+        bug.certain = bug.certain and any(map(trusted, bug.grounds))
+    diagnosis.bugs.sort(key=lambda b: not b.certain)
+    return diagnosis
 
 
 def _forward_right(component, behaviour, failing):
@@ -132,8 +145,14 @@ def _one_likely_bug(diagnoses):
                 b.certain = False
 
 
-def diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_runs=4,
-             explained=frozenset(), every_run=None, forward_right=False):
+def diagnose(component, behaviour, failing, rerun, oracle, **options):
+    """Diagnose `behaviour` of `component` from its failing CaseRuns (see _diagnose), with
+    the likely bug calibrated."""
+    return _calibrate(_diagnose(component, behaviour, failing, rerun, oracle, **options))
+
+
+def _diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_runs=4,
+              explained=frozenset(), every_run=None, forward_right=False):
     """Diagnose `behaviour` of `component` from its failing CaseRuns.
 
     rerun(case) -> CaseRun runs the implementation on another case the same way (in process or

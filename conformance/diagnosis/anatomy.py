@@ -34,6 +34,7 @@ from .shapes import (
     index_out_of_bounds,
     integer_in_error,
     none_in_error,
+    none_returned,
     padded_batch_in_error,
     parameter_shape,
     product_not_aligned,
@@ -242,13 +243,37 @@ def whole_numbers(component, run, key, oracle):
     raw = np.asarray(run.outcome.outputs[key])
     if raw.dtype.kind in "iu" or np.all(actual == np.round(actual)):
         truncated = _close(actual, np.trunc(expected), run)
+        # only 0s and 1s, not the truncated answer: as much a mask or an indicator (a local
+        # derivative) never multiplied by the gradient coming in as an integer buffer
+        indicator = not truncated and bool(np.isin(actual, (0, 1)).all())
         return Finding("whole-numbers", key,
                        f"{key} holds only whole numbers ({raw.dtype}) where the right values "
                        f"have fractions" + (": they are the right values truncated" if truncated
                                             else "") + "; an integer buffer (np.zeros(..., "
-                       "dtype=int), or np.zeros_like of an integer array) drops the fractions",
-                       ("integer-dtype",))
+                       "dtype=int), or np.zeros_like of an integer array) drops the fractions"
+                       + (", or, as it holds only 0s and 1s, a mask or a derivative left "
+                          "unmultiplied by the gradient coming in" if indicator else ""),
+                       ("integer-dtype",) + (("missing-term",) if indicator else ()))
     return False
+
+
+def negated_in_part(component, run, key, oracle):
+    """Right everywhere but at some entries, which hold the right value with its sign flipped
+    (1 - y where y - 1 belongs, at the targets only): a subtraction reversed in one term."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    right = np.isclose(actual, expected, rtol=rtol, atol=atol)
+    flipped = np.isclose(actual, -expected, rtol=rtol, atol=atol) & ~right
+    if right.all():
+        return None
+    if not (right | flipped).all():
+        return False
+    return Finding("negated-in-part", key,
+                   f"{key} is right except at {int(flipped.sum())} of its {flipped.size} "
+                   f"entries, which hold the right value with its sign flipped: one term's "
+                   f"subtraction reversed (1 - y for y - 1)", ("sign",))
 
 
 def negated(component, run, key, oracle):
@@ -1008,10 +1033,10 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
-             four_axes_got_two, float_index_in_error, none_in_error,
+             four_axes_got_two, float_index_in_error, none_in_error, none_returned,
              batch_and_classes_in_error, reshaped_output,
              parameter_shape,
-             crop_size, negated, input_term_off,
+             crop_size, negated, negated_in_part, input_term_off,
              equals_another_output, equals_an_input, gate_leaks, previous_call, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,

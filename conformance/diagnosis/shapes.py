@@ -451,8 +451,19 @@ def parameter_shape(component, run, key, oracle):
     if all(g == w or g in sizes for g, w in zip(got, wanted)):
         return Finding("parameter-shape-other-size", key,
                        f"{key[len('shape:'):]} has shape {got}, not {wanted}: a size of "
-                       f"another layer in place of its own", ("output-size",))
+                       f"another layer in place of its own"
+                       + (", or two settings exchanged (each size where the other belongs: "
+                          "arguments or keys swapped)" if _exchanged(got, wanted) else ""),
+                       ("output-size",) + (("swapped-arguments",) if _exchanged(got, wanted)
+                                           else ()))
     return False
+
+
+def _exchanged(got, wanted):
+    """The sizes that differ are two values each put where the other belongs, both ways
+    (a filter count of 3 and a filter size of 2 for 2 and 3): two settings swapped."""
+    changes = {(w, g) for g, w in zip(got, wanted) if g != w}
+    return len(changes) == 2 and {(g, w) for w, g in changes} == changes
 
 
 def none_in_error(component, run, key, oracle):
@@ -464,6 +475,19 @@ def none_in_error(component, run, key, oracle):
                    f"{component.name} crashed on None where an array belongs: a stored value "
                    f"(self.x, self.mask, ...) is read before it is set, or never set where it "
                    f"is read", ("stale-forward", "wrong-cached-value"))
+
+
+def none_returned(component, run, key, oracle):
+    """A method that returned None where its result belongs: its `return` left out, or the
+    value it returns one that this call never set (an attribute still None from __init__)."""
+    texts = _error_texts(run) + ([run.outcome.error_message or ""]
+                                 if run.outcome.status == "contract" else [])
+    if not any("returned None" in text for text in texts):
+        return None
+    return Finding("none-returned", key,
+                   f"{component.name} returned None where its result belongs: a `return` left "
+                   f"out, or an attribute returned that this call never set (still None)",
+                   ("missing-term", "stale-forward"))
 
 
 # a broadcast or an indexing crash lists the shapes it could not line up
