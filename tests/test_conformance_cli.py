@@ -55,7 +55,7 @@ def test_a_bug_fails_its_component_with_a_hint(tmp_path, capsys):
     assert conformance("--impl", str(path), "-k", "Relu") == 1
     out = capsys.readouterr().out
     assert "Relu dx:" in out
-    assert "Likely bug (wrong-cached-value): the ReLU mask comes from dout" in out
+    assert "Possible bug (wrong-cached-value): the ReLU mask comes from dout" in out
     assert "repro: scratch-cnn repro 'Relu-" in out
 
 

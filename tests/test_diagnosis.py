@@ -185,7 +185,8 @@ def test_a_wrong_output_size_is_traced_to_its_formula():
                 if c.params["N"] == 3)
     case_of = {"p": case.params}
     found = _diagnose("im2col", without_plus_one, cases=[case])
-    assert _classes(found) == {"output-size": True}
+    # a possibility: a size formula stated a wrong class on an untouched holdout (names.py)
+    assert _classes(found) == {"output-size": False}
     assert "without the + 1" in found["forward"].evidence[0].text
 
 
@@ -692,8 +693,9 @@ def test_only_a_kind_of_evidence_with_a_clean_record_states_the_likely_bug():
     support; a kind with a wrong statement, or one never measured, names a possibility."""
     from conformance.diagnosis.names import trusted
 
-    assert trusted("scaled") and trusted("variant:db-mean") and trusted("input-term:-1")
+    assert trusted("scaled") and trusted("input-term:-1")
     assert not trusted("not-finite") and not trusted("overflow-variant:softmax-overflow")
+    assert not trusted("variant:db-mean") and not trusted("size-formula")  # wrong on final5
     assert not trusted("a-kind-never-measured") and not trusted("")
     finding = diagnosis.findings.Finding("whole-numbers", "dx", "dx is whole",
                                          ("integer-dtype",), seen_on=2, failing_on=2)

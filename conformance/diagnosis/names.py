@@ -114,28 +114,28 @@ FACTOR_CLASSES = {
 # Calibration of "likely": the kinds of evidence (names.ground_kind) that may state a class as
 # the likely bug. Each rule of the diagnosis seemed sound when written, yet every untouched
 # holdout found some kind stating a wrong class as a fact: soundness in words does not
-# generalise, a record does. So a kind is trusted only on its record over the six tuning sets
-# (tests/blind_bugs, blind_bugs_holdout, blind_bugs_final..final4; measured with every kind
+# generalise, a record does. So a kind is trusted only on its record over the seven tuning sets
+# (tests/blind_bugs, blind_bugs_holdout, blind_bugs_final..final5; measured with every kind
 # trusted: `python tools/calibrate_diagnosis.py`): right on every likely statement it made,
 # behind at least 3 distinct bugs in at least 2 sets. Any other kind, new ones included,
-# names its class as a possibility (still named). Measured (right/wrong statements, bugs,
-# sets): variant 46/0, 36 bugs, 5 sets (a hand-written variant reproduced value for value);
-# scaled 16/0, 16, 6; size-formula 13/0, 13, 5; changed-inputs 11/0, 11, 6; reordered-input
-# 8/0, 8, 4; sums-other-axes 8/0, 8, 6; crop-size 6/0, 6, 5; float-size-in-error 6/0, 6, 3;
-# previous-call 6/0, 6, 4; reordered 5/0, 5, 3; input-term 4/0, 4, 3; kept-axis 3/0, 3, 3;
-# overlaps-only 3/0, 3, 3. Not trusted for a wrong statement: overflow-variant 14/1 and
-# not-finite 10/1 (a shift added, not subtracted, overflows like no shift), whole-numbers 5/1
-# (a gradient of ones is whole without an integer buffer), second-call 3/1 (dW written into W
-# changes the next call's answer as a mutated state does), parameter-shape-other-size 2/1
-# (parameters under each other's names have another's size); and for too little support:
-# equals-other, integer-in-error, last-index-only, shifted, zeros-at-index (2 bugs each), and
-# eleven kinds seen once. whole-numbers has since been narrowed (only 0s and 1s name a
-# missing term too), and the tool now finds it 5/0; it stays untrusted until an untouched set
-# confirms a record that its own wrong case reshaped.
+# names its class as a possibility (still named). Measured on the seven sets (right/wrong
+# statements, bugs, sets): scaled 18/0, 18 bugs, 7 sets; changed-inputs 14/0, 14, 7;
+# reordered-input 9/0, 9, 5; sums-other-axes 9/0, 9, 7; crop-size 6/0, 6, 5;
+# float-size-in-error 6/0, 6, 3; previous-call 6/0, 6, 4; input-term 4/0, 4, 3; kept-axis
+# 3/0, 3, 3; overlaps-only 3/0, 3, 3. Trusted on six sets and dropped when the fifth final
+# holdout, measured untouched, found them wrong: the hand-written variants 51/3 (sizes
+# without the pad are an output-size formula and a padding mistake alike), size-formula 13/2
+# (a slice end that misses its offset gives an output size a formula also gives), reordered
+# 5/1 (a width that loses its pad shows as values in another order). Not trusted for a wrong
+# statement: overflow-variant 16/1 and not-finite 12/1 (a shift added, not subtracted,
+# overflows like no shift), whole-numbers 5/1, second-call 4/1 (dW written into W changes the
+# next call's answer as a mutated state does), parameter-shape-other-size 2/1; and for too
+# little support, every other kind. Left out one set at a time, the kinds that pass on the
+# other six state 7 wrong classes among 76 likely statements on the set left out (2 on final4,
+# 5 on final5): expect a few on unseen bugs still, which is why the evidence is always shown.
 TRUSTED_GROUNDS = frozenset({
-    "variant", "scaled", "size-formula", "changed-inputs", "reordered-input",
-    "sums-other-axes", "crop-size", "float-size-in-error", "previous-call", "reordered",
-    "input-term", "kept-axis", "overlaps-only"})
+    "scaled", "changed-inputs", "reordered-input", "sums-other-axes", "crop-size",
+    "float-size-in-error", "previous-call", "input-term", "kept-axis", "overlaps-only"})
 # Set by tools/calibrate_diagnosis.py: every ground is trusted, so that each one's record
 # (likely statements right and wrong) can be measured.
 CALIBRATING = False
