@@ -1,8 +1,8 @@
 """A second final holdout of single-bug chapter 7 submissions, written blind (see README.md).
 
 Each Bug is the correct example `conformance/examples/submission/cnn.py` with one mistake, given
-as exact text replacements applied in order. Measure the grader's diagnosis with it; never tune
-the grader on it. The format and its machinery are the first holdout's, imported.
+as exact text replacements applied in order. It was measured untouched, then used to tune the
+diagnosis (README.md). The format and its machinery are the first holdout's, imported.
 """
 
 from tests.blind_bugs_holdout import bugs as holdout

@@ -1,5 +1,5 @@
-"""A fifth final holdout of single-bug chapter 7 submissions, written blind (see README.md): it
-measures the grader's diagnosis and must never be used to tune it.
+"""The fifth set of single-bug chapter 7 submissions written blind as a holdout: measured once
+untouched, then a tuning set of the diagnosis (README.md has the figures and how it was made).
 
 Each Bug is the correct example `conformance/examples/submission/cnn.py` with one mistake, given
 as exact text replacements applied in order. The format and its machinery are the first
