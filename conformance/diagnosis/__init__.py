@@ -107,6 +107,23 @@ def _sizes_maybe_stored(findings):
             if f.kind in _SIZE_KINDS else f for f in findings]
 
 
+def _crashed_after_right_forward(behaviour, failing):
+    """A gradient step (backward) that crashes on every failing case while forward is right
+    everywhere: what it reads from forward, or the name it was kept under, is as likely the
+    cause as its own code. [a Finding naming those classes as possible], or []. A method that
+    returned None did not crash: its own `return` is missing (none_returned says so)."""
+    from .findings import Finding, _error_texts
+
+    if "gradient" not in behaviour or not all(
+            any("returned None" not in text for text in _error_texts(run)) for run in failing):
+        return []
+    return [Finding("crashed-after-right-forward", "(crash)",
+                    "forward is right on every case and this step crashed on each failing "
+                    "one: a value forward stores for it may be the wrong one, or its name "
+                    "reused for another value before it is read",
+                    ("wrong-cached-value", "overwrite"))]
+
+
 def _name_factors(component, diagnoses, every_run):
     """The confirmed factors as evidence: where one points at classes that the component's
     relations and variants do not name, those are possible too (and, in its own behaviour,
@@ -176,6 +193,7 @@ def _diagnose(component, behaviour, failing, rerun, oracle, *, accepted=(), max_
     diagnosis.evidence = [f for f in findings if f.kind not in explained]
     if forward_right:
         diagnosis.evidence = _sizes_maybe_stored(diagnosis.evidence)
+        diagnosis.evidence += _crashed_after_right_forward(behaviour, failing)
     diagnosis.factors = [factor for factor, _ in confirmed]
     hints = _consistent_hints(behaviour, failing, every_run or failing)
     diagnosis.bugs = name_findings(diagnosis.evidence, variant_classes(hints, component.name))

@@ -33,12 +33,15 @@ from .shapes import (
     four_axes_got_two,
     index_out_of_bounds,
     integer_in_error,
+    key_missing_in_error,
     none_in_error,
     none_returned,
+    other_kind_in_error,
     padded_batch_in_error,
     parameter_shape,
     product_not_aligned,
     reshaped_output,
+    scatter_count_in_error,
     shape_of_another_array,
     sides_swapped_in_broadcast,
     size_formula,
@@ -220,6 +223,45 @@ def not_finite(component, run, key, oracle):
                    + (": an overflow (exp of large numbers) or a log of 0" if overflow else
                       " (the inputs are small: an infinite value put there, a padding "
                       "value?)"), ("numerical-stability",) if overflow else ())
+
+
+def _log_guard(p, loss):
+    """The guard e for which -mean(log(p + e)) is `loss` (bisected on log10 e), or None."""
+    def f(e):
+        return -np.mean(np.log(p + e))
+    low, high = -30.0, 10.0  # f falls as e grows
+    if not f(10 ** high) <= loss <= f(10 ** low):
+        return None
+    for _ in range(200):
+        mid = (low + high) / 2
+        low, high = (mid, high) if f(10 ** mid) > loss else (low, mid)
+    return 10 ** ((low + high) / 2)
+
+
+def log_guard(component, run, key, oracle):
+    """A cross-entropy loss that is the right one with another constant in the log, log(y +
+    e): a guard typed wrong (1e7 for 1e-7, or as large as 1e-4, which shifts every loss).
+    Only a guard of one significant digit counts (a typed constant), and the cases must agree
+    on it (the options are its value)."""
+    x, t = run.inputs.get("x"), run.inputs.get("t")
+    actual, expected = _pair(run, key)
+    if key != "loss" or actual is None or actual.size != 1 or x is None or t is None \
+            or np.ndim(x) != 2:
+        return None
+    x = np.asarray(x, dtype=np.float64)
+    labels = np.argmax(t, axis=1) if np.ndim(t) == 2 else np.asarray(t).astype(int)
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    p = (e / e.sum(axis=1, keepdims=True))[np.arange(len(x)), labels]
+    guard = _log_guard(p, float(actual.reshape(-1)[0]))
+    if guard is None:
+        return False
+    typed = float(f"{guard:.0e}")
+    if abs(guard - typed) > 1e-3 * typed or 1e-9 <= typed <= 1e-6:
+        return False  # no typed constant, or a guard as harmless as the book's
+    return Finding.of_options("log-guard", key, f"{key} is the right cross-entropy but for "
+                                                f"the constant in its log: ",
+                              {f"log(y + {typed:g}), a guard large enough to shift the loss, "
+                               f"where a tiny one (1e-7) belongs": ("numerical-stability",)})
 
 
 def whole_numbers(component, run, key, oracle):
@@ -1032,8 +1074,10 @@ _ACCEPTED = _Accepted
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
+             log_guard,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
              four_axes_got_two, float_index_in_error, none_in_error, none_returned,
+             other_kind_in_error, key_missing_in_error, scatter_count_in_error,
              batch_and_classes_in_error, reshaped_output,
              parameter_shape,
              crop_size, negated, negated_in_part, input_term_off,

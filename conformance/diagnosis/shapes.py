@@ -469,7 +469,8 @@ def _exchanged(got, wanted):
 def none_in_error(component, run, key, oracle):
     """A crash on None where an array belongs: a value the layer stores (self.x, self.mask)
     read before the step that stores it ran, or never stored where it is read."""
-    if not any("'NoneType'" in text for text in _error_texts(run)):
+    # Python says 'NoneType' in quotes, or bare ("cannot unpack non-iterable NoneType")
+    if not any("NoneType" in text for text in _error_texts(run)):
         return None
     return Finding("none-in-error", key,
                    f"{component.name} crashed on None where an array belongs: a stored value "
@@ -520,3 +521,61 @@ def batch_and_classes_in_error(component, run, key, oracle):
                        f"the batch size read from the classes' axis (shape[1] for shape[0]), "
                        f"or a reduction over the samples' axis", ("axis-order", "reduction-axis"))
     return None
+
+
+# Python's words for a value of one kind used as another (a number's .reshape, a list
+# indexed by a layer's name)
+_OTHER_KIND = re.compile(r"'(int|float|list|tuple|dict|numpy\.\w+)' object (?:has no attribute|"
+                         r"is not subscriptable|does not support item assignment|is not callable)"
+                         r"|(list) indices must be integers or slices, not str")
+
+
+def other_kind_in_error(component, run, key, oracle):
+    """A crash using a value of one kind as another (a number's .reshape, a list indexed by
+    a name): a name that held one value was rebound to another (N, C, H, W = x.shape rebinds
+    W; self.layers = a reversed list), or the wrong value was stored where it is read."""
+    found = next(filter(None, map(_OTHER_KIND.search, _error_texts(run))), None)
+    if not found:
+        return None
+    kind = found.group(1) or found.group(2)
+    return Finding("other-kind", key,
+                   f"{component.name} crashed using {'an' if kind == 'int' else 'a'} {kind} "
+                   f"where another kind of value "
+                   f"belongs: a name that held it was reused for another value (N, C, H, W = "
+                   f"x.shape makes W the width), or the wrong value was stored where it is read",
+                   ("overwrite", "wrong-cached-value"))
+
+
+def key_missing_in_error(component, run, key, oracle):
+    """A crash looking up a name the network's own dictionaries should hold (params['W3'],
+    layers['Affine2']): it was stored under another key (which it replaced there), or never
+    stored."""
+    texts = _error_texts(run)
+    if run.outcome.status == "error" and run.outcome.error_type == "KeyError":
+        texts = [f"KeyError: {run.outcome.error_message}"]
+    found = next(filter(None, (re.search(r"KeyError: '(\w+)'", t) for t in texts)), None)
+    if not found:
+        return None
+    return Finding("key-missing", key,
+                   f"{component.name} crashed looking up '{found.group(1)}': it was stored "
+                   f"under another key (replacing what that key held), or never stored",
+                   ("overwrite", "missing-term"))
+
+
+_SCATTER_MISMATCH = re.compile(r"value array of shape \((\d+),?\) could not be broadcast to "
+                               r"indexing result of shape \((\d+),?\)")
+
+
+def scatter_count_in_error(component, run, key, oracle):
+    """A crash scattering n values through index arrays that pick m entries: the stored
+    indices are not one per value (an argmax over the wrong axis, or without an axis, or
+    indices stored from another array)."""
+    found = next(filter(None, map(_SCATTER_MISMATCH.search, _error_texts(run))), None)
+    if not found:
+        return None
+    values, picked = (int(g) for g in found.groups())
+    return Finding("scatter-count", key,
+                   f"{component.name} crashed scattering {values} values through indices "
+                   f"that pick {picked} entries: the stored indices are not one per value (an "
+                   f"argmax over the wrong axis or over the whole array, or indices taken "
+                   f"from another array)", ("reduction-axis", "wrong-cached-value"))
