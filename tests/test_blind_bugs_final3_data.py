@@ -8,14 +8,11 @@ Nothing here asks what the grader says about these submissions: the set measures
 diagnosis and must never be used to tune it (tests/blind_bugs_final3/README.md).
 """
 
-from tests.blind_bugs import bugs as blind_bugs
-from tests.blind_bugs_final import bugs as final_bugs
-from tests.blind_bugs_final2 import bugs as final2_bugs
+from tests import blind_sets
 from tests.blind_bugs_final3 import bugs
-from tests.blind_bugs_holdout import bugs as holdout_bugs
 from tests.test_blind_bugs_final_data import IntegrityChecks
 
 
 class TestThirdFinalHoldout(IntegrityChecks):
     rows = bugs.BUGS
-    earlier = blind_bugs.BUGS + holdout_bugs.BUGS + final_bugs.BUGS + final2_bugs.BUGS
+    earlier = blind_sets.rows_before("final3")

@@ -14,9 +14,8 @@ from collections import Counter
 import pytest
 
 import scratch_cnn
-from tests.blind_bugs import bugs as blind_bugs
+from tests import blind_sets
 from tests.blind_bugs_final import behaviour, bugs
-from tests.blind_bugs_holdout import bugs as holdout_bugs
 from tests.test_blind_bugs_holdout_data import label_problems
 
 MIN_BUGS, MIN_PER_COMPONENT, MIN_PER_CLASS = 64, 6, 3
@@ -74,4 +73,4 @@ class IntegrityChecks:
 
 class TestFinalHoldout(IntegrityChecks):
     rows = bugs.BUGS
-    earlier = blind_bugs.BUGS + holdout_bugs.BUGS
+    earlier = blind_sets.rows_before("final")

@@ -12,20 +12,12 @@ import pytest
 
 from conformance import catalog, suite
 from conformance.grading import grade, rubric
-from tests.blind_bugs import bugs as blind
-from tests.blind_bugs_final import bugs as final
-from tests.blind_bugs_final2 import bugs as final2
-from tests.blind_bugs_final3 import bugs as final3
-from tests.blind_bugs_final4 import bugs as final4
-from tests.blind_bugs_final5 import bugs as final5
-from tests.blind_bugs_holdout import bugs as holdout
+from tests import blind_sets
 from tests.buggy import bugs as buggy
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # overflow on purpose
 
-BLIND_SETS = {"blind": blind, "holdout": holdout, "final": final,
-              "final2": final2, "final3": final3,
-              "final4": final4, "final5": final5}
+BLIND_SETS = blind_sets.modules()
 SUBMISSIONS = ([pytest.param(None, id="example")]
                + [pytest.param(("buggy", b), id=f"buggy-{b.name}") for b in buggy.BUGS]
                + [pytest.param((kind, b), id=f"{kind}-{b.name}")

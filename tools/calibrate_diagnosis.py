@@ -8,7 +8,7 @@ statement the diagnosis then makes, each kind of evidence behind it (names.groun
 credited: right when the class is the bug's own, wrong otherwise. One line per kind: right,
 wrong, distinct bugs and sets that support it, and whether it passes the bar that
 names.TRUSTED_GROUNDS is built with (right every time, on at least 3 bugs of at least 2
-sets). Default sets: the seven tuning sets.
+sets). Default sets: every blind set, tests/blind_sets.py.
 `-v` lists each kind's grounds. Last, each set left out in turn: what trusting the kinds
 that pass on the other sets would state as likely on it (right and wrong), an estimate of
 how the calibration does on a set it has not seen.
@@ -24,10 +24,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.diagnosis import names  # noqa: E402
+from tests import blind_sets  # noqa: E402
 from tools.evaluate_diagnosis import diagnose_bug, load_bugs  # noqa: E402
 
-SETS = ["blind", "holdout", "tests.blind_bugs_final", "tests.blind_bugs_final2",
-        "tests.blind_bugs_final3", "tests.blind_bugs_final4", "tests.blind_bugs_final5"]
+SETS = list(blind_sets.SETS.values())  # every blind set, in order
 MIN_BUGS, MIN_SETS = 3, 2
 
 
