@@ -465,6 +465,50 @@ def test_a_factor_is_stated_only_if_taking_it_away_either_way_passes():
     assert not any("height different from the width" in w for w in found.where)
 
 
+def test_a_factor_is_not_stated_where_a_case_without_it_still_fails():
+    """Failing whenever the output is not square: on the grid's failing cases that is
+    whenever H != W, and W := H passes there, but a square input with a window higher than
+    wide still fails. One of the cases tried beyond the witnesses has that shape, so 'it
+    depends on a height different from the width' is not said."""
+    spec = catalog.COMPONENTS["im2col"]
+
+    def rerun(other):
+        oh, ow = spec.geometry.right(other.params)
+        return _run("im2col", lambda a, e: {"col": e["col"] + 1} if oh != ow else e, other)
+    case = next(c for c in catalog.cases("im2col", "quick", invalid=False)
+                if c.params["H"] != c.params["W"] and c.params["FH"] == c.params["FW"]
+                and len(set(spec.geometry.right(c.params))) > 1)
+    found = diagnosis.diagnose(spec, "forward", [rerun(case)], rerun,
+                               oracles.get("reference"))
+    assert not any("height different from the width" in w for w in found.where)
+    # a failure that really needs H != W is still stated
+    def needs_h_ne_w(other):
+        uneven = other.params["H"] != other.params["W"]
+        return _run("im2col", lambda a, e: {"col": e["col"] + 1} if uneven else e, other)
+    found = diagnosis.diagnose(spec, "forward", [needs_h_ne_w(case)], needs_h_ne_w,
+                               oracles.get("reference"))
+    assert any("height different from the width" in w for w in found.where)
+
+
+def test_a_neighbour_must_pass_every_behaviour_not_only_those_the_case_failed():
+    """db summed per sample: at N = 1 the values are right, in a shape (1, FN) only the array
+    contract rejects; the neighbour fails there, so the factor is not stated."""
+    spec = catalog.COMPONENTS["Affine"]
+
+    def outputs(case):
+        def made(a, e):
+            db = e["db"] * a["x"].shape[0] if a["x"].shape[0] > 1 else e["db"][None, :]
+            return {**e, "db": db}
+        return made
+    cases = [c for c in catalog.cases("Affine", "quick", invalid=False)
+             if c.params["x_shape"][0] > 1][:2]
+    runs = [_run("Affine", outputs(c), c) for c in cases]
+    found = diagnosis.diagnose(spec, "parameter_gradients", runs,
+                               lambda c: _run("Affine", outputs(c), c),
+                               oracles.get("reference"))
+    assert not any("more than one sample" in w for w in found.where)
+
+
 def test_a_loss_in_another_log_base_is_a_named_constant_factor():
     found = _diagnose("SoftmaxWithLoss", lambda a, e: {**e, "loss": e["loss"] / np.log(10)})
     assert _classes(found) == {"scale": True}
@@ -506,6 +550,35 @@ def test_a_loss_with_a_large_guard_in_its_log_names_the_guard():
     # a loss off by an amount no single typed constant explains on every case names nothing
     off = _diagnose("SoftmaxWithLoss", lambda a, e: {**e, "loss": e["loss"] * 1.01})
     assert not any(f.kind == "log-guard" for d in off.values() for f in d.evidence)
+
+
+def test_a_slice_that_does_not_fit_a_window_of_the_right_size_says_how():
+    """col[...] = img[:, :, fy:fy_end:stride, ...] with the window's size right: the slice's
+    length tells one step too far, an end without the stride factor, the other side's size
+    (where no size formula explains the numbers first)."""
+    from conformance.diagnosis.shapes import slice_length_in_error
+
+    spec = catalog.COMPONENTS["im2col"]
+    case = next(c for c in catalog.cases("im2col", "quick", invalid=False)
+                if c.params["stride"] > 1 and len(set(spec.geometry.right(c.params))) > 1
+                and min(spec.geometry.right(c.params)) > 2)
+    n, ch = case.params["N"], case.params["C"]
+    oh, ow = spec.geometry.right(case.params)
+    stride = case.params["stride"]
+
+    def classes(sliced, window=(oh, ow)):
+        message = (f"could not broadcast input array from shape ({n},{ch},{sliced[0]},"
+                   f"{sliced[1]}) into shape ({n},{ch},{window[0]},{window[1]})")
+        inputs = pipeline.case_inputs(case, 0)
+        run = pipeline.CaseRun(case, inputs, engine.Outcome("error", error_type="ValueError",
+                                                            error_message=message), {})
+        found = slice_length_in_error(spec, run, "col", oracles.get("reference"))
+        return set(found.classes) if found else found
+    assert classes((oh + 1, ow)) == {"output-size"}
+    assert classes((-(-oh // stride), ow)) == {"stride"}
+    assert "swapped-arguments" in classes((ow, ow))
+    # a window of the wrong size is a size formula's business, not the slice's
+    assert classes((oh, ow), window=(oh + 1, ow)) is None
 
 
 def test_a_network_missing_one_of_its_own_keys_stored_it_under_another():

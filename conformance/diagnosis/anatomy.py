@@ -46,6 +46,7 @@ from .shapes import (
     sides_swapped_in_broadcast,
     size_formula,
     size_in_error,
+    slice_length_in_error,
     zero_stride_in_error,
 )
 
@@ -1074,6 +1075,7 @@ _ACCEPTED = _Accepted
 DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
+             slice_length_in_error,
              log_guard,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
              four_axes_got_two, float_index_in_error, none_in_error, none_returned,

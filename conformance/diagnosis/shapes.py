@@ -147,6 +147,58 @@ def size_in_error(component, run, key, oracle):
                                        f"mistake gives")
 
 
+# a copy or an in-place add of an image slice and a window of the output's size: the slice's
+# shape comes first, the window's second (NumPy's order for `window = slice` and
+# `slice += window` alike)
+_SLICE_INTO_WINDOW = re.compile(r"could not broadcast input array from shape \(([\d,]+)\) into "
+                                r"shape \(([\d,]+)\)|could not be broadcast together with "
+                                r"shapes \(([\d,]+)\) \(([\d,]+)\) \(\3\)")
+
+
+def slice_length_in_error(component, run, key, oracle):
+    """A crash lining an image slice up with a window of the right output size: the sizes are
+    right, the slice is not. How its length differs says which slip made it: one step too
+    far, short (an end without the filter offset), the other side's length, or no stride."""
+    texts = _error_texts(run)
+    found = next(filter(None, map(_SLICE_INTO_WINDOW.search, texts)), None)
+    if found is None or component.geometry is None:
+        return None
+    sliced, window = ((tuple(int(v) for v in g.split(",")) for g in found.groups()[:2])
+                      if found.group(1) else
+                      (tuple(int(v) for v in g.split(",")) for g in found.groups()[2:]))
+    right = tuple(component.geometry.right(run.case.params))
+    if len(sliced) != 4 or len(window) != 4 or window[2:] != right or \
+            sliced[:2] != window[:2] or sliced == window:
+        return None
+    p = run.case.params
+    stride, pad = p.get("stride", 1), p.get("pad", 0)
+    sides = list(component.geometry.sides(p).values())
+    options = {}
+    for got, out, other, (size, *_) in zip(sliced[2:], right, right[::-1], sides):
+        if got == out:
+            continue
+        if got == other:
+            options["a slice end computed with the other side's output size (out_w for "
+                    "out_h), or the other side's end kept under its name"] = (
+                "swapped-arguments", "overwrite")
+        if got == out + 1:
+            options["a slice end one step too far (an end + 1)"] = ("output-size",)
+        elif stride > 1 and got == -(-out // stride):
+            options["a slice end without the stride factor (fy + out_h)"] = ("stride",)
+        elif pad > 0 and got == -(-min(stride * out, size) // stride):
+            options["a slice of the image before it was padded"] = ("padding",)
+        elif got < out:
+            options["a slice that stops short (its end leaves out the filter offset, fy + "
+                    "stride * out_h, or is one step short)"] = ("missing-term", "output-size")
+        elif stride > 1:
+            options["a slice without its :stride step"] = ("stride",)
+    return Finding.of_options(
+        "slice-length", key, f"{component.name} crashed lining a slice of "
+                             f"{sliced[2]}x{sliced[3]} up with a window of the right size, "
+                             f"{right[0]}x{right[1]}, so the slice is wrong: ",
+        options, otherwise=False)
+
+
 def padded_batch_in_error(component, run, key, oracle):
     """A crash whose message shows the batch and channel axes grown by twice the padding:
     np.pad given a bare `pad` pads every axis, not only the height and width."""
