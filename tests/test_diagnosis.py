@@ -431,6 +431,17 @@ def test_a_crop_of_one_side_only_is_a_padding_slip():
     assert "padding" in _classes(found)
 
 
+def _affine_batches(outputs, behaviour):
+    """The diagnosis of `behaviour` on two Affine cases of more than one sample, with the
+    implementation's outputs(case)(inputs, expected) on every case it reruns."""
+    spec = catalog.COMPONENTS["Affine"]
+    cases = [c for c in catalog.cases("Affine", "quick", invalid=False)
+             if c.params["x_shape"][0] > 1][:2]
+    runs = [_run("Affine", outputs(c), c) for c in cases]
+    return diagnosis.diagnose(spec, behaviour, runs, lambda c: _run("Affine", outputs(c), c),
+                              oracles.get("reference"))
+
+
 def test_a_factor_whose_neighbour_still_fails_elsewhere_is_not_stated():
     """dx goes wrong only with N > 1, but the forward output is wrong on every case: the
     neighbour with N = 1 still has the bug, so 'it depends on more than one sample' would
@@ -440,14 +451,7 @@ def test_a_factor_whose_neighbour_still_fails_elsewhere_is_not_stated():
         return lambda a, e: {**e, "out": e["out"] + 1,
                              "dx": e["dx"] * 2 if many else e["dx"],
                              "dx_again": e["dx"] * 2 if many else e["dx"]}
-    spec = catalog.COMPONENTS["Affine"]
-    cases = [c for c in catalog.cases("Affine", "quick", invalid=False)
-             if c.params["x_shape"][0] > 1][:2]
-    runs = [_run("Affine", outputs(c), c) for c in cases]
-    found = diagnosis.diagnose(spec, "input_gradient", runs,
-                               lambda c: _run("Affine", outputs(c), c),
-                               oracles.get("reference"))
-    assert not found.where
+    assert not _affine_batches(outputs, "input_gradient").where
 
 
 def test_a_factor_is_stated_only_if_taking_it_away_either_way_passes():
@@ -493,19 +497,12 @@ def test_a_factor_is_not_stated_where_a_case_without_it_still_fails():
 def test_a_neighbour_must_pass_every_behaviour_not_only_those_the_case_failed():
     """db summed per sample: at N = 1 the values are right, in a shape (1, FN) only the array
     contract rejects; the neighbour fails there, so the factor is not stated."""
-    spec = catalog.COMPONENTS["Affine"]
-
     def outputs(case):
         def made(a, e):
             db = e["db"] * a["x"].shape[0] if a["x"].shape[0] > 1 else e["db"][None, :]
             return {**e, "db": db}
         return made
-    cases = [c for c in catalog.cases("Affine", "quick", invalid=False)
-             if c.params["x_shape"][0] > 1][:2]
-    runs = [_run("Affine", outputs(c), c) for c in cases]
-    found = diagnosis.diagnose(spec, "parameter_gradients", runs,
-                               lambda c: _run("Affine", outputs(c), c),
-                               oracles.get("reference"))
+    found = _affine_batches(outputs, "parameter_gradients")
     assert not any("more than one sample" in w for w in found.where)
 
 
