@@ -343,6 +343,9 @@ BUGS = [
         "ignoring the filter size and the padding.",
         [(NET_CONV_SIZES, "        conv_h = input_h // filter_stride\n"
                           "        conv_w = input_w // filter_stride\n")]),
+
+    # ------------------------------------------------------------------------------------------
+    # added in a second round, after the first run of behaviour.py (see README.md)
     Bug("relu-derivative-without-half", "Relu", "scale",
         "forward is written `(x + np.abs(x)) / 2` and backward as its derivative without the "
         "half, `dout * (1 + np.sign(self.x))`.",
