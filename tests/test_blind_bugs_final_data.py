@@ -2,8 +2,8 @@
 come from the lists and cover every component and class, every buggy source compiles and
 imports, and every bug changes what its own component computes.
 
-Nothing here asks what the grader says about these submissions: the set measures the grader's
-diagnosis and must never be used to tune it (tests/blind_bugs_final/README.md). `apply` and
+Nothing here asks what the grader says about these submissions (the diagnosis's figures are in
+tests/blind_bugs_final/README.md). `apply` and
 the row checks are the first holdout's, tested in tests/test_blind_bugs_holdout_data.py. The
 checks are a class that takes the set's rows, so that the second final holdout
 (tests/test_blind_bugs_final2_data.py) runs the same ones on its own.
