@@ -30,6 +30,7 @@ from .shapes import (
     crop_size,
     float_index_in_error,
     float_size_in_error,
+    four_axes_got_more,
     four_axes_got_two,
     index_out_of_bounds,
     integer_in_error,
@@ -47,6 +48,8 @@ from .shapes import (
     size_formula,
     size_in_error,
     slice_length_in_error,
+    unexplained_size,
+    wrong_size_in_error,
     zero_stride_in_error,
 )
 
@@ -351,6 +354,7 @@ def _scale_words(run, k):
         if arr is not None and arr.ndim == 4:
             positions = arr.shape[0] * arr.shape[2] * arr.shape[3]
             named.setdefault("N*out_h*out_w", positions)
+            named.setdefault("out_h*out_w", arr.shape[2] * arr.shape[3])
     found = {}
     for name, value in named.items():
         for factor, words in ((value, name), (1 / value, f"1/{name}")):
@@ -1076,9 +1080,12 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              slice_length_in_error,
+    unexplained_size,
+    wrong_size_in_error,
              log_guard,
              padded_batch_in_error, product_not_aligned, zero_stride_in_error,
-             four_axes_got_two, float_index_in_error, none_in_error, none_returned,
+             four_axes_got_two, four_axes_got_more, float_index_in_error, none_in_error,
+             none_returned,
              other_kind_in_error, key_missing_in_error, scatter_count_in_error,
              batch_and_classes_in_error, reshaped_output,
              parameter_shape,
@@ -1091,4 +1098,5 @@ DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, int
              right_for_reordered_input, reordered,
              # crashes that say little: only where nothing more specific is found
              sides_swapped_in_broadcast, index_out_of_bounds, shape_of_another_array,
-             axis_missing_in_error, where_wrong)
+             axis_missing_in_error, unexplained_size, wrong_size_in_error,
+             where_wrong)

@@ -33,6 +33,16 @@ _SIZE_FORMULAS = (
      lambda n, k, s, p: ((n + 2 * p - k) // s + 1) * s if s > 1 else -1),
     ("(size + 2*stride - kernel) // pad + 1: stride and pad swapped", ("swapped-arguments",),
      lambda n, k, s, p: (n + 2 * s - k) // p + 1 if p > 0 else -1),
+    ("(size + 2*pad + kernel) // stride + 1: the kernel added, not subtracted",
+     ("sign", "output-size"), lambda n, k, s, p: (n + 2 * p + k) // s + 1),
+    ("(size - 2*pad - kernel) // stride + 1: the padding subtracted, not added",
+     ("sign", "padding"), lambda n, k, s, p: (n - 2 * p - k) // s + 1 if p > 0 else -1),
+    ("size // stride: the size of 'same' padding, the kernel and the padding left out",
+     ("output-size",), lambda n, k, s, p: n // s),
+    ("(size - kernel) // stride + 1 + 2*pad: the padding added after the division",
+     ("output-size", "padding"), lambda n, k, s, p: (n - k) // s + 1 + 2 * p if p > 0 else -1),
+    ("(size + 2*pad - kernel) // kernel + 1: divided by the kernel, not the stride",
+     ("stride", "output-size"), lambda n, k, s, p: (n + 2 * p - k) // k + 1 if k != s else -1),
 )
 
 
@@ -232,21 +242,59 @@ def integer_in_error(component, run, key, oracle):
                    f"array: an integer buffer (np.zeros(..., dtype=int))", ("integer-dtype",))
 
 
-# Python's words for a float given as a size (range, np.zeros, reshape) or a slice bound; a
-# float array used as an index is left out: that is data passed where labels belong (swapped
-# arguments) as often as a size divided with /
-_FLOAT_AS_INTEGER = re.compile(r"'float' object cannot be interpreted as an integer|slice "
-                               r"indices must be integers")
+def _crash_saying(name, kind, pattern, words, classes):
+    """A detector of a crash whose message matches `pattern` (a regular expression): the
+    finding says `words` after the component's name, and names `classes`."""
+    found = re.compile(pattern, re.DOTALL)
+
+    def detect(component, run, key, oracle):
+        if not any(map(found.search, _error_texts(run))):
+            return None
+        return Finding(kind, key, f"{component.name} {words}", classes)
+    detect.__name__ = name
+    return detect
 
 
-def float_size_in_error(component, run, key, oracle):
-    """A crash because a float was given as a size or a slice bound: a size computed with true
-    division (/) where floor division (//) was meant."""
-    if not any(map(_FLOAT_AS_INTEGER.search, _error_texts(run))):
-        return None
-    return Finding("float-size-in-error", key,
-                   f"{component.name} crashed on a float given as a size or a slice bound: a "
-                   f"size computed with / instead of //", ("integer-dtype",))
+# A float given as a size or a slice bound (range, np.zeros, reshape); a float array used as
+# an index is left out: that is data passed where labels belong (swapped arguments) as often
+# as a size divided with /
+float_size_in_error = _crash_saying(
+    "float_size_in_error", "float-size-in-error",
+    r"'float' object cannot be interpreted as an integer|slice indices must be integers",
+    "crashed on a float given as a size or a slice bound: a size computed with / instead of "
+    "//", ("integer-dtype",))
+# A shape read at an axis the array does not have (x.shape[3] of a 2-D x)
+axis_missing_in_error = _crash_saying(
+    "axis_missing_in_error", "axis-missing", r"tuple index out of range",
+    "crashed reading a size at an axis the array does not have (tuple index out of range): a "
+    "size written for inputs of one number of axes only, or read from the wrong array",
+    ("output-size", "wrong-cached-value"))
+# A division by a stride of 0: the pad of 0 passed as the stride, or no stride passed
+zero_stride_in_error = _crash_saying(
+    "zero_stride_in_error", "zero-stride", r"ZeroDivisionError.*stride",
+    "crashed dividing by a stride of 0: the stride is given another argument's value "
+    "(arguments in another order, the pad passed as the stride) or is left out",
+    ("swapped-arguments", "missing-term"))
+# N, C, H, W = x.shape of a 2-D array, after the first call went through: an array the
+# layer keeps was reshaped in place (self.W = self.W.reshape(...)), or its name reused
+four_axes_got_two = _crash_saying(
+    "four_axes_got_two", "four-axes-got-two", r"expected 4, got 2",
+    "crashed unpacking four sizes from an array of two axes: an array it keeps (its weights, "
+    "its input) was flattened in place, or its name reused for the flattened columns",
+    ("state-mutated", "overwrite"))
+# N, C, H, W = shape of something with more entries: an array where its shape belongs
+four_axes_got_more = _crash_saying(
+    "four_axes_got_more", "four-axes-got-more", r"too many values to unpack \(expected 4",
+    "crashed unpacking four sizes from something with more entries: an array passed where a "
+    "shape belongs (arguments in another order), or the wrong value stored as a shape",
+    ("swapped-arguments", "wrong-cached-value"))
+# None where an array belongs: a stored value (self.x, self.mask) read before the step that
+# stores it ran, or never stored; Python says 'NoneType' in quotes, or bare ("cannot unpack
+# non-iterable NoneType object")
+none_in_error = _crash_saying(
+    "none_in_error", "none-in-error", r"NoneType",
+    "crashed on None where an array belongs: a stored value (self.x, self.mask, ...) is read "
+    "before it is set, or never set where it is read", ("stale-forward", "wrong-cached-value"))
 
 
 def crop_size(component, run, key, oracle):
@@ -278,8 +326,9 @@ def crop_size(component, run, key, oracle):
             {dh, dw} - {0} <= {pad, 2 * pad, pad + stride - 1, 2 * pad + stride - 1}:
         options["only one side is cropped: the other keeps its padding"] = ("padding",)
     if pad > 0 and isinstance(stride, int) and (dh, dw) == (pad + stride - 1,) * 2:
-        options["the crop removes the leading padding only ([pad:, pad:]), keeping the "
-                "trailing padding and the buffer's stride - 1 extra rows"] = ("padding",)
+        options["the crop removes the leading padding only ([pad:, pad:], or an end from "
+                "H and W overwritten with the padded sizes), keeping the trailing padding "
+                "and the buffer's stride - 1 extra rows"] = ("padding", "overwrite")
     if isinstance(stride, int) and ((pad == 0 and actual.shape[2:] == (0, 0)) or (
             pad > 0 and stride > 1 and (dh, dw) == (stride - 1, stride - 1))):
         options["the crop counts from the end ([pad:-pad]), which is empty for pad 0 and "
@@ -307,7 +356,8 @@ def reshaped_output(component, run, key, oracle):
             return Finding("kept-axis", key,
                            f"{name} has shape {got.shape}, not {right.shape}: the right values "
                            f"with an axis of size 1 kept (a sum with keepdims=True where the "
-                           f"axis must go)", ("reduction-axis",))
+                           f"axis must go, or a reshape to sizes of its own, such as (N, -1), "
+                           f"where the input's shape belongs)", ("reduction-axis", "output-size"))
         if sorted(got.shape) != sorted(right.shape):
             continue
         options = {}
@@ -349,7 +399,8 @@ def product_not_aligned(component, run, key, oracle):
         return Finding("product-unflattened", key,
                        f"{component.name} crashed multiplying a {len(many)}-D array {many} as "
                        f"a matrix: it is not flattened first, or the array stored for the "
-                       f"product is not the flattened one", ("wrong-cached-value", "axis-order"))
+                       f"product is not the flattened one",
+                       ("missing-term", "wrong-cached-value", "axis-order"))
     if len(a) != 2 or len(b) != 2:
         return False
     repairs = {"a .T left out of the second operand": a[1] == b[1],
@@ -426,43 +477,64 @@ def shape_of_another_array(component, run, key, oracle):
                    ("wrong-cached-value", "output-size"))
 
 
-_AXIS_MISSING = re.compile(r"tuple index out of range")
-
-
-def axis_missing_in_error(component, run, key, oracle):
-    """A crash reading a shape at an axis the array does not have (x.shape[3] of a 2-D x):
-    a size written for inputs of one number of axes only, or read from the wrong array."""
-    if not any(map(_AXIS_MISSING.search, _error_texts(run))):
+def unexplained_size(component, run, key, oracle):
+    """An output (or a parameter shape reported as data, shape:W2) whose sizes along the
+    component's geometry are wrong where the rest of its shape is right, by no usual slip
+    in a size formula: a size computed wrongly all the same. Weak: tried last."""
+    actual, expected = _pair(run, key)
+    if actual is None or component.geometry is None:
         return None
-    return Finding("axis-missing", key,
-                   f"{component.name} crashed reading a size at an axis the array does not "
-                   f"have (tuple index out of range): a size written for inputs of one number "
-                   f"of axes only, or read from the wrong array",
-                   ("output-size", "wrong-cached-value"))
-
-
-def zero_stride_in_error(component, run, key, oracle):
-    """A crash dividing by a stride of 0: the stride given another argument's value (the
-    arguments in another order: the pad of 0 passed as the stride), or never passed."""
-    if not any("ZeroDivisionError" in text and "stride" in text for text in _error_texts(run)):
+    if key.startswith("shape:"):
+        got, wanted = tuple(int(v) for v in actual), tuple(int(v) for v in expected)
+        kept = got[1:] == wanted[1:]
+    else:
+        got, wanted = actual.shape, expected.shape
+        kept = len(got) == len(wanted) == 4 and got[:2] == wanted[:2]
+    if got == wanted or not kept or key not in component.geometry.shapes(
+            run.case.params, component.geometry.right(run.case.params)):
         return None
-    return Finding("zero-stride", key,
-                   f"{component.name} crashed dividing by a stride of 0: the stride is given "
-                   f"another argument's value (arguments in another order, the pad passed as "
-                   f"the stride) or is left out", ("swapped-arguments", "missing-term"))
+    return Finding("unexplained-size", key,
+                   f"{key} has shape {got}, not {wanted}: a size computed wrongly (no usual "
+                   f"slip in the formula gives it)", ("output-size",))
 
 
-def four_axes_got_two(component, run, key, oracle):
-    """A crash unpacking a 4-D shape (N, C, H, W = x.shape) from an array of two axes, after
-    the first call went through: an array the layer keeps was reshaped in place (W.shape =
-    ..., self.W = self.W.reshape(...)), or its name was reused for a flattened one."""
-    if not any("expected 4, got 2" in text for text in _error_texts(run)):
+# NumPy's words for a reshape of a whole array into sizes it does not have, and for a copy
+# into a window of other sizes
+_RESHAPED_INTO = re.compile(r"cannot reshape array of size (\d+) into shape \(([\d, newaxis]+)\)")
+_COPIED_INTO = re.compile(r"could not broadcast input array from shape \(([\d,]+)\) into "
+                          r"shape \(([\d,]+)\)")
+
+
+def wrong_size_in_error(component, run, key, oracle):
+    """A crash reshaping the right number of values into other output sizes, or copying the
+    image into a window of other sizes: the values are right, the sizes made for them are
+    not (by no usual slip in a size formula). Weak: tried last."""
+    texts = _error_texts(run)
+    if component.geometry is None or not texts:
         return None
-    return Finding("four-axes-got-two", key,
-                   f"{component.name} crashed unpacking four sizes from an array of two "
-                   f"axes: an array it keeps (its weights, its input) was flattened in place, "
-                   f"or its name reused for the flattened columns",
-                   ("state-mutated", "overwrite"))
+    p = run.case.params
+    right = tuple(component.geometry.right(p))
+    n = p.get("N", (p.get("input_shape") or [None])[0])
+    counts = {int(np.prod(shape)) for shape in component.geometry.shapes(p, right).values()}
+    for text in texts:
+        for size, shape in _RESHAPED_INTO.findall(text):
+            sizes = tuple(int(v) if v.strip().isdigit() else -1 for v in shape.split(","))
+            if int(size) in counts and len(sizes) >= 3 and sizes[0] == n and \
+                    -1 not in sizes[1:3] and sizes[1:3] != right:
+                return _wrong_sizes(component, key, sizes[1:3], right)
+        for _, window in _COPIED_INTO.findall(text):
+            sizes = tuple(int(v) for v in window.split(","))
+            if len(sizes) == 4 and sizes[0] == n and sizes[2:] != right:
+                return _wrong_sizes(component, key, sizes[2:], right)
+    return None
+
+
+def _wrong_sizes(component, key, sizes, right):
+    return Finding("wrong-size-in-error", key,
+                   f"{component.name} crashed fitting values into output sizes "
+                   f"{sizes[0]}x{sizes[1]}, where the output is {right[0]}x{right[1]}: the "
+                   f"output size is computed wrongly (no usual slip in the formula gives it)",
+                   ("output-size",))
 
 
 def float_index_in_error(component, run, key, oracle):
@@ -516,18 +588,6 @@ def _exchanged(got, wanted):
     (a filter count of 3 and a filter size of 2 for 2 and 3): two settings swapped."""
     changes = {(w, g) for g, w in zip(got, wanted) if g != w}
     return len(changes) == 2 and {(g, w) for w, g in changes} == changes
-
-
-def none_in_error(component, run, key, oracle):
-    """A crash on None where an array belongs: a value the layer stores (self.x, self.mask)
-    read before the step that stores it ran, or never stored where it is read."""
-    # Python says 'NoneType' in quotes, or bare ("cannot unpack non-iterable NoneType")
-    if not any("NoneType" in text for text in _error_texts(run)):
-        return None
-    return Finding("none-in-error", key,
-                   f"{component.name} crashed on None where an array belongs: a stored value "
-                   f"(self.x, self.mask, ...) is read before it is set, or never set where it "
-                   f"is read", ("stale-forward", "wrong-cached-value"))
 
 
 def none_returned(component, run, key, oracle):
