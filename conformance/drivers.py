@@ -162,6 +162,7 @@ def _forward_backward(layer, name, p, x, dout, warm_up=True, before_forward=None
     if p.get("scenario") == "backward_first":
         layer.backward(dout)
         raise ContractError(f"`{name}.backward` ran before forward without raising an error")
+    settings = _settings(layer)
     if warm_up:
         layer.forward(_other_values(x), **forward_kwargs)
     if before_forward:
@@ -172,7 +173,28 @@ def _forward_backward(layer, name, p, x, dout, warm_up=True, before_forward=None
         outputs["dx"] = returned(layer.backward(dout), f"{name}.backward")
         outputs["dx_again"] = returned(layer.backward(pristine),
                                        f"{name}.backward (called again)")
+    outputs.update({f"setting:{attr}": np.array([before, after]) for attr, (before, after)
+                    in _changed(settings, _settings(layer)).items()})
     return outputs
+
+
+# The settings a layer is constructed with, by the book's names: none of its calls may change
+# them (a forward that pads by hand and sets self.pad = 0 changes the layer for backward)
+_SETTINGS = ("stride", "pad", "pool_h", "pool_w")
+
+
+def _settings(layer):
+    """{name: value} of the layer's integer settings, as they are now."""
+    found = {attr: getattr(layer, attr, None) for attr in _SETTINGS}
+    return {attr: int(v) for attr, v in found.items()
+            if isinstance(v, (int, np.integer)) and not isinstance(v, bool)}
+
+
+def _changed(before, after):
+    """{name: (value before, value after)} of the settings a call changed: data outputs
+    (setting:pad), facts for the diagnosis, not answers to judge."""
+    return {attr: (v, after.get(attr)) for attr, v in before.items()
+            if after.get(attr) != v and after.get(attr) is not None}
 
 
 def _other_values(x):

@@ -391,6 +391,17 @@ def test_four_sizes_unpacked_from_two_axes_is_an_array_flattened_in_place():
                                                             "overwrite": False}
 
 
+def test_a_layer_that_changes_its_own_settings_is_state_mutated(tmp_path):
+    """Pooling.forward that sets self.pad = 0 once it has padded: the driver sees the setting
+    change, and the diagnosis says so (the values only show where pad > 0)."""
+    source = blind.example_source().replace(
+        "        p = self.pad\n", "        p = self.pad\n        self.pad = 0\n", 1)
+    path = tmp_path / "cnn.py"
+    path.write_text(source, encoding="utf-8")
+    _, named = named_classes(path, "Pooling")
+    assert "state-mutated" in named
+
+
 def test_four_sizes_unpacked_from_an_array_is_an_array_passed_for_its_shape():
     """col2im(input_shape, col, ...) called as col2im(col, input_shape, ...)."""
     case = catalog.cases("col2im", "quick", invalid=False)[0]

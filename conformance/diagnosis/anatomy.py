@@ -183,6 +183,22 @@ def _failing_keys(component, behaviour, run):
 # Detectors: (component, run, key, oracle) -> Finding | False | None
 
 
+def setting_changed(component, run, key, oracle):
+    """A setting the layer was constructed with (its stride, pad, window) that its own calls
+    changed, as the driver saw it (setting:pad holds the value before and after): state
+    changed in place, seen, not inferred."""
+    changed = {k[len("setting:"):]: np.asarray(v).reshape(-1)
+               for k, v in run.outcome.outputs.items() if k.startswith("setting:")}
+    if not changed:
+        return None
+    said = "; ".join(f"self.{attr} went from {int(v[0])} to {int(v[-1])}"
+                     for attr, v in sorted(changed.items()))
+    return Finding("setting-changed", key,
+                   f"{component.name}'s own calls change the settings it was made with "
+                   f"({said}): the layer is left different for backward and for the next "
+                   f"call; keep them, and use local variables", ("state-mutated",))
+
+
 def second_call_differs(component, run, key, oracle):
     """A repeated output (backward called again with the same dout) differs from the first
     answer, which was right: the first call changed the layer's state."""
@@ -1076,7 +1092,8 @@ _ACCEPTED = _Accepted
 
 
 # Most specific first: where two relations of one output hold, the first one names it.
-DETECTORS = (changed_inputs, second_call_differs, not_finite, whole_numbers, integer_in_error,
+DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite, whole_numbers,
+             integer_in_error,
              float_size_in_error,
              integer_parameters, never_computed, size_formula, size_in_error,
              slice_length_in_error,
