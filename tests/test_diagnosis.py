@@ -402,6 +402,18 @@ def test_a_layer_that_changes_its_own_settings_is_state_mutated(tmp_path):
     assert "state-mutated" in named
 
 
+def test_an_output_that_keeps_the_previous_calls_values_in_part_is_a_buffer_reused():
+    """out is a zeros buffer kept on the layer and written only where x > 0: elsewhere it
+    holds what the previous (warm-up) call wrote there."""
+    from conformance import drivers
+
+    def reused(a, e):
+        earlier = np.maximum(drivers._other_values(a["x"]), 0)
+        return {**e, "out": np.where(a["x"] > 0, a["x"], earlier)}
+    found = _diagnose("Relu", reused)
+    assert set(_classes(found)) == {"state-mutated", "stale-forward"}
+
+
 def test_four_sizes_unpacked_from_an_array_is_an_array_passed_for_its_shape():
     """col2im(input_shape, col, ...) called as col2im(col, input_shape, ...)."""
     case = catalog.cases("col2im", "quick", invalid=False)[0]

@@ -908,28 +908,55 @@ def right_for_another_case(component, run, key, oracle):
     return None
 
 
-def previous_call(component, run, key, oracle):
-    """The output is the right answer for the warm-up call's input (the call before the judged
-    one): a value cached by an earlier call, never refreshed."""
-    actual, expected = _pair(run, key)
-    if actual is None or "x" not in run.inputs:
+def _previous_answer(component, run, key, oracle):
+    """The right answer for `key` on the warm-up call's input (the call before the judged
+    one), or None where it cannot be computed."""
+    if "x" not in run.inputs:
         return None
     earlier = dict(run.inputs)
     earlier["x"] = drivers._other_values(run.inputs["x"])
     if component.kind == "network":
         earlier["t"] = np.asarray(run.inputs["t"])[::-1].copy()
     try:
-        alternative = oracle.compute(component, run.case.params, earlier)
+        return oracle.compute(component, run.case.params, earlier).get(key)
     except Exception:
         return None
-    if key in alternative and not _close(alternative[key], expected, run) and \
-            _close(actual, alternative[key], run):
+
+
+def previous_call(component, run, key, oracle):
+    """The output is the right answer for the warm-up call's input (the call before the judged
+    one): a value cached by an earlier call, never refreshed."""
+    actual, expected = _pair(run, key)
+    earlier = None if actual is None else _previous_answer(component, run, key, oracle)
+    if earlier is None:
+        return None
+    if not _close(earlier, expected, run) and _close(actual, earlier, run):
         return Finding("previous-call", key,
                        f"{key} is exactly the right answer for the input of the previous call: "
                        f"a value stored by an earlier forward pass is used, not the current one "
                        f"(a cache filled only once, or a gradient without its own forward pass)",
                        ("stale-forward",))
     return False
+
+
+def previous_call_in_part(component, run, key, oracle):
+    """Right everywhere but where it holds the previous call's answer, entry for entry: a
+    buffer kept on the layer and written only in part, or a cache refreshed in part (the
+    whole answer stale is the case of no entry right)."""
+    actual, expected = _pair(run, key)
+    earlier = None if actual is None else _previous_answer(component, run, key, oracle)
+    if earlier is None or np.shape(earlier) != actual.shape:
+        return None
+    rtol, atol = compare.tolerance(run.case)
+    earlier = np.asarray(earlier, dtype=np.float64)
+    wrong = ~np.isclose(actual, expected, rtol=rtol, atol=atol)
+    if wrong.sum() < 2 or not earlier[wrong].any() or not np.allclose(
+            actual[wrong], earlier[wrong], rtol=rtol, atol=atol):
+        return False
+    return Finding("previous-call-in-part", key,
+                   f"{key} is right except where it holds the previous call's answer: values "
+                   f"left from an earlier call (a buffer kept on the layer and written only "
+                   f"in part, or a cache refreshed in part)", ("state-mutated", "stale-forward"))
 
 
 def times_another_output(component, run, key, oracle):
@@ -1107,7 +1134,8 @@ DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite, w
              batch_and_classes_in_error, reshaped_output,
              parameter_shape,
              crop_size, negated, negated_in_part, input_term_off,
-             equals_another_output, equals_an_input, gate_leaks, previous_call, complement,
+             equals_another_output, equals_an_input, gate_leaks, previous_call,
+             previous_call_in_part, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
              overlaps_only, shifted, scaled,
