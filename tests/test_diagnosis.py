@@ -414,6 +414,34 @@ def test_an_output_that_keeps_the_previous_calls_values_in_part_is_a_buffer_reus
     assert set(_classes(found)) == {"state-mutated", "stale-forward"}
 
 
+def test_a_gradient_summed_from_the_wrong_array_names_that_array():
+    """db = np.sum(dx, axis=0): dout's name reused for dx, or dx summed for dout."""
+    found = _diagnose("Affine", lambda a, e: {**e, "db": e["dx"].sum(axis=0)})
+    evidence = found["parameter_gradients"].evidence[0].text
+    assert "the right `dx` summed over axis 0" in evidence
+    assert set(_classes(found)) == {"wrong-cached-value", "swapped-arguments", "overwrite"}
+
+
+def test_an_output_in_half_precision_is_named_as_such():
+    found = _diagnose("SoftmaxWithLoss", lambda a, e: {
+        **e, "loss": np.float16(e["loss"] * 1.001), "dx": e["dx"].astype(np.float16),
+        "dx_again": e["dx"].astype(np.float16)})
+    assert "numerical-stability" in _classes(found)
+    assert any("float16" in f.text for d in found.values() for f in d.evidence)
+
+
+def test_a_gradient_for_the_predicted_classes_is_the_targets_kept_wrongly():
+    """self.t = self.y.argmax(axis=1) in forward: dx is y minus the predictions' one-hot."""
+    def predictions(a, e):
+        x = a["x"]
+        y = np.exp(x - x.max(axis=1, keepdims=True))
+        y /= y.sum(axis=1, keepdims=True)
+        dx = (y - np.eye(x.shape[1])[x.argmax(axis=1)]) / len(x)
+        return {**e, "dx": dx, "dx_again": dx}
+    found = _diagnose("SoftmaxWithLoss", predictions)
+    assert _classes(found) == {"wrong-cached-value": False}
+
+
 def test_four_sizes_unpacked_from_an_array_is_an_array_passed_for_its_shape():
     """col2im(input_shape, col, ...) called as col2im(col, input_shape, ...)."""
     case = catalog.cases("col2im", "quick", invalid=False)[0]
@@ -645,7 +673,7 @@ def test_a_slice_that_does_not_fit_a_window_of_the_right_size_says_how():
                                                             error_message=message), {})
         found = slice_length_in_error(spec, run, "col", oracles.get("reference"))
         return set(found.classes) if found else found
-    assert classes((oh + 1, ow)) == {"output-size"}
+    assert classes((oh + 1, ow)) == {"output-size", "missing-term"}  # + 1, or no end
     assert classes((-(-oh // stride), ow)) == {"stride"}
     assert "swapped-arguments" in classes((ow, ow))
     # a window of the wrong size is a size formula's business, not the slice's

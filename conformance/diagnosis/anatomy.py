@@ -284,6 +284,17 @@ def log_guard(component, run, key, oracle):
                                f"where a tiny one (1e-7) belongs": ("numerical-stability",)})
 
 
+def half_precision(component, run, key, oracle):
+    """An output computed in float16 where the input is float32 or float64: it keeps about
+    three digits, too few for the answer (np.exp(x.astype(np.float16)))."""
+    raw = run.outcome.outputs.get(key)
+    if raw is None or np.asarray(raw).dtype != np.float16:
+        return None
+    return Finding("half-precision", key,
+                   f"{key} comes back as float16: it was computed in half precision, which "
+                   f"keeps about three digits (and overflows past 65504)", ("numerical-stability",))
+
+
 def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape:
@@ -864,6 +875,14 @@ def _counterfactual_inputs(inputs):
     if "x" in names:
         found.append(("-x (a comparison or sign the wrong way: the minimum for the maximum, "
                       "...)", ("sign",), {"x": -np.asarray(inputs["x"])}))
+    x, t = inputs.get("x"), inputs.get("t")
+    if t is not None and np.ndim(x) == 2:  # scores and targets: the predictions kept instead
+        predicted = np.argmax(x, axis=1)
+        if np.ndim(t) == 2:
+            predicted = np.eye(np.shape(x)[1], dtype=np.asarray(t).dtype)[predicted]
+        found.append(("the predicted classes as the targets (self.t = y.argmax(...)): the "
+                      "wrong value kept for backward", ("wrong-cached-value",),
+                      {"t": predicted.astype(np.asarray(t).dtype)}))
     return found
 
 
@@ -1058,6 +1077,30 @@ def equals_another_output(component, run, key, oracle):
     return None
 
 
+def sum_of_another(component, run, key, oracle):
+    """The output is another array of the call (an input, or another output's right answer)
+    summed over one axis: the sum is taken of the wrong array (db = np.sum(dx, axis=0))."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape == () or ":" in key:
+        return None
+    arrays = {f"`{name}`": v for name, v in run.inputs.items()}
+    arrays |= {f"the right `{name}`": v for name, v in run.expected.items()
+               if name != key and ":" not in name and name not in _DISCRETE}
+    for name, value in arrays.items():
+        value = np.asarray(value)
+        if value.dtype.kind != "f":
+            continue
+        for axis in range(value.ndim):
+            total = value.sum(axis=axis)
+            if total.shape == actual.shape and _informative(total, run) and \
+                    not _close(total, expected, run) and _close(actual, total, run):
+                return Finding("sum-of-another", key,
+                               f"{key} is {name} summed over axis {axis}: the sum is taken of "
+                               f"the wrong array, or of a name reused for it (dout = ...)",
+                               ("wrong-cached-value", "swapped-arguments", "overwrite"))
+    return None
+
+
 _LAYOUTS = {
     # input name -> (the component's axis names for it, given the case)
     "col": lambda p, hw: (p["N"], hw[0], hw[1], p["C"], p["FH"], p["FW"]),
@@ -1119,11 +1162,12 @@ _ACCEPTED = _Accepted
 
 
 # Most specific first: where two relations of one output hold, the first one names it.
-DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite, whole_numbers,
+DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite,
+             half_precision, whole_numbers,
              integer_in_error,
              float_size_in_error,
-             integer_parameters, never_computed, size_formula, size_in_error,
-             slice_length_in_error,
+             integer_parameters, never_computed, size_formula, slice_length_in_error,
+             size_in_error,
     unexplained_size,
     wrong_size_in_error,
              log_guard,
@@ -1137,6 +1181,7 @@ DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite, w
              equals_another_output, equals_an_input, gate_leaks, previous_call,
              previous_call_in_part, complement,
              accumulated_over_calls, times_another_output, sums_other_axes,
+             sum_of_another,
              accuracy_slips, empty_batch, accuracy_relations, right_for_another_case,
              overlaps_only, shifted, scaled,
              zeros_at_one_index, last_index_only, sum_misses_a_sample, kept_entries_only,

@@ -190,7 +190,10 @@ def slice_length_in_error(component, run, key, oracle):
         if got == other:
             options["a slice end computed with the other side's output size (out_w for "
                     "out_h), or the other side's end kept under its name"] = (
-                "swapped-arguments", "overwrite")
+                "swapped-arguments", "output-size", "overwrite")
+        if got > out:
+            options["a slice end left out (fy::stride runs to the end of the image)"] = (
+                "missing-term",)
         if got == out + 1:
             options["a slice end one step too far (an end + 1)"] = ("output-size",)
         elif stride > 1 and got == -(-out // stride):
