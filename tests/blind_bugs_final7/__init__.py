@@ -1,0 +1,1 @@
+"""A seventh final holdout of single-bug submissions, written blind (see README.md)."""
