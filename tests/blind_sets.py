@@ -17,6 +17,7 @@ SETS = {
     "final4": "tests.blind_bugs_final4",
     "final5": "tests.blind_bugs_final5",
     "final6": "tests.blind_bugs_final6",
+    "final8": "tests.blind_bugs_final8",
 }
 
 
