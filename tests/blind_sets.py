@@ -18,6 +18,7 @@ SETS = {
     "final5": "tests.blind_bugs_final5",
     "final6": "tests.blind_bugs_final6",
     "final7": "tests.blind_bugs_final7",
+    "final8": "tests.blind_bugs_final8",
 }
 
 
