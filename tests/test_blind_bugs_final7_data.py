@@ -4,8 +4,8 @@ unique, labels come from the lists and cover every component and class, no row g
 of another row or of any earlier set's row (the sixth final holdout included), every buggy
 source compiles and imports, and every bug changes what its own component computes.
 
-Nothing here asks what the grader says about these submissions (the set is untouched; its
-measurement goes into tests/blind_bugs_final7/README.md).
+Nothing here asks what the grader says about these submissions (the diagnosis's figures are in
+tests/blind_bugs_final7/README.md).
 """
 
 from tests import blind_sets

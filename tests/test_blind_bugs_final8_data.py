@@ -4,7 +4,7 @@ unique, labels come from the lists and cover every component and class, no row g
 of another row or of any earlier set's row, every buggy source compiles and imports, and every
 bug changes what its own component computes.
 
-Nothing here asks what the grader says about these submissions (the set is untouched: see
+Nothing here asks what the grader says about these submissions (the diagnosis's figures are in
 tests/blind_bugs_final8/README.md).
 """
 

@@ -1,5 +1,5 @@
-"""The seventh set of single-bug chapter 7 submissions written blind as a holdout: untouched, to
-be measured once before anything is tuned on it (README.md says how it was made).
+"""The seventh set of single-bug chapter 7 submissions written blind as a holdout: measured once
+untouched, then a tuning set of the diagnosis (README.md has the figures and how it was made).
 
 Each Bug is the correct example `conformance/examples/submission/cnn.py` with one mistake, given
 as exact text replacements applied in order. The format and its machinery are the first
