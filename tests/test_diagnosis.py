@@ -442,6 +442,36 @@ def test_a_gradient_for_the_predicted_classes_is_the_targets_kept_wrongly():
     assert _classes(found) == {"wrong-cached-value": False}
 
 
+def test_integer_gradients_and_narrow_floats_name_the_number_type():
+    """np.sum(dout, axis=..., dtype=int): db comes back int64, whatever its size; a float32
+    answer for float64 input keeps too few digits."""
+    found = _diagnose("Convolution", lambda a, e: {**e, "db": np.trunc(e["db"]).astype(int)})
+    assert _classes(found) == {"integer-dtype": False}
+    narrow = _diagnose("SoftmaxWithLoss", lambda a, e: {
+        **e, "loss": np.float32(e["loss"] * 1.01), "dx": e["dx"].astype(np.float32) * 1.01,
+        "dx_again": e["dx"].astype(np.float32) * 1.01})
+    assert {"numerical-stability", "integer-dtype"} <= set(_classes(narrow))
+
+
+def test_a_reduction_of_the_wrong_input_is_the_wrong_array_not_the_wrong_axis():
+    """db = np.sum(self.x, axis=0) where db is dout summed: no axis of x is right, dout's is."""
+    found = _diagnose("Affine", lambda a, e: {**e, "db": a["x"].sum(axis=0)})
+    assert "reduction-axis" not in _classes(found)
+    assert "wrong-cached-value" in _classes(found)
+
+
+def test_crashes_flattening_the_input_wrongly_name_the_row_size():
+    case = next(c for c in catalog.cases("Affine", "quick", invalid=False)
+                if len(c.params["x_shape"]) == 4)
+    n, size = case.params["x_shape"][0], int(np.prod(case.params["x_shape"]))
+    rows = _crashed("Affine", lambda c: f"cannot reshape array of size {size} into shape "
+                                        f"({n},{size // n + 1})", [case])
+    assert set(rows.classes()) == {"output-size"}
+    whole = _crashed("Affine", lambda c: f"shapes ({size},) and ({size // n},3) not aligned: "
+                                         f"{size} (dim 0) != {size // n} (dim 0)", [case])
+    assert "output-size" in whole.classes()
+
+
 def test_four_sizes_unpacked_from_an_array_is_an_array_passed_for_its_shape():
     """col2im(input_shape, col, ...) called as col2im(col, input_shape, ...)."""
     case = catalog.cases("col2im", "quick", invalid=False)[0]

@@ -28,6 +28,7 @@ from .shapes import (
     axis_missing_in_error,
     batch_and_classes_in_error,
     crop_size,
+    flattened_to_other_sizes,
     float_index_in_error,
     float_size_in_error,
     four_axes_got_more,
@@ -285,20 +286,33 @@ def log_guard(component, run, key, oracle):
 
 
 def half_precision(component, run, key, oracle):
-    """An output computed in float16 where the input is float32 or float64: it keeps about
-    three digits, too few for the answer (np.exp(x.astype(np.float16)))."""
+    """An output computed in a narrower float than its input (float16, or float32 for float64
+    input): it keeps too few digits for the answer (np.exp(x.astype(np.float16)))."""
     raw = run.outcome.outputs.get(key)
-    if raw is None or np.asarray(raw).dtype != np.float16:
+    given = [np.asarray(v).dtype for v in run.inputs.values() if np.asarray(v).dtype.kind == "f"]
+    if raw is None or np.asarray(raw).dtype.kind != "f" or not given:
+        return None
+    narrow = np.asarray(raw).dtype
+    if narrow.itemsize >= max(d.itemsize for d in given):
         return None
     return Finding("half-precision", key,
-                   f"{key} comes back as float16: it was computed in half precision, which "
-                   f"keeps about three digits (and overflows past 65504)", ("numerical-stability",))
+                   f"{key} comes back as {narrow} for {max(given, key=lambda d: d.itemsize)} "
+                   f"input: it was computed in a narrower float, which keeps too few digits "
+                   f"(float16 about three, and overflows past 65504)",
+                   ("numerical-stability",) if narrow == np.float16 else
+                   ("numerical-stability", "integer-dtype"))
 
 
 def whole_numbers(component, run, key, oracle):
     actual, expected = _pair(run, key)
     if actual is None or actual.shape != expected.shape:
         return None
+    raw = np.asarray(run.outcome.outputs[key])
+    if raw.dtype.kind in "iu" and not np.allclose(expected, np.round(expected)):
+        return Finding("whole-numbers", key,
+                       f"{key} comes back as {raw.dtype} where the right values have fractions: "
+                       f"an integer buffer (np.zeros(..., dtype=int)) or a sum with dtype=int "
+                       f"drops them", ("integer-dtype",))
     if expected.size < 4:  # a loss: floored (// for /) is exact, and no other slip gives it
         floored = np.floor(expected)
         if not expected.size or (expected == floored).any() or not floored.all():
@@ -1006,16 +1020,26 @@ def _sum_is_right(g, axes, expected, run):
     return summed.size == expected.size and _close(summed.reshape(expected.shape), expected, run)
 
 
+def _reduces_to(value, expected, run):
+    """Whether some sum of the array over some of its axes is the right answer."""
+    g = np.asarray(value, dtype=np.float64)
+    return g.dtype.kind == "f" and any(
+        _sum_is_right(g, axes, expected, run) for r in range(1, g.ndim + 1)
+        for axes in itertools.combinations(range(g.ndim), r))
+
+
 def sums_other_axes(component, run, key, oracle):
     """A reduction over the wrong axes of an input (db summed over the filters instead of the
     positions; np.max(x, 0) for np.maximum(x, 0))."""
     actual, expected = _pair(run, key)
     if actual is None:
         return None
+    sources = [name for name, value in run.inputs.items() if _reduces_to(value, expected, run)]
     for name, value in run.inputs.items():
         g = np.asarray(value, dtype=np.float64)
-        if g.ndim < 2:
-            continue
+        if g.ndim < 2 or (sources and name not in sources):
+            continue  # summing another input than the one the answer is a sum of: the wrong
+            # array, not the wrong axes (sum_of_another)
         for (words, reduce), r in itertools.product(_REDUCTIONS, range(1, g.ndim + 1)):
             for axes in itertools.combinations(range(g.ndim), r):
                 reduced = reduce(g, axis=axes)
@@ -1165,7 +1189,8 @@ _ACCEPTED = _Accepted
 DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite,
              half_precision, whole_numbers,
              integer_in_error,
-             float_size_in_error,
+             flattened_to_other_sizes,
+    float_size_in_error,
              integer_parameters, never_computed, size_formula, slice_length_in_error,
              size_in_error,
     unexplained_size,
@@ -1189,4 +1214,5 @@ DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite,
              # crashes that say little: only where nothing more specific is found
              sides_swapped_in_broadcast, index_out_of_bounds, shape_of_another_array,
              axis_missing_in_error, unexplained_size, wrong_size_in_error,
+             flattened_to_other_sizes,
              where_wrong)

@@ -43,6 +43,10 @@ _SIZE_FORMULAS = (
      ("output-size", "padding"), lambda n, k, s, p: (n - k) // s + 1 + 2 * p if p > 0 else -1),
     ("(size + 2*pad - kernel) // kernel + 1: divided by the kernel, not the stride",
      ("stride", "output-size"), lambda n, k, s, p: (n + 2 * p - k) // k + 1 if k != s else -1),
+    ("(size + 2*pad - kernel) // stride - 1: one subtracted, not added", ("sign", "output-size"),
+     lambda n, k, s, p: (n + 2 * p - k) // s - 1),
+    ("(size + 2*pad - kernel) % stride + 1: a remainder (%) where // belongs", ("output-size",),
+     lambda n, k, s, p: (n + 2 * p - k) % s + 1 if s > 1 else -1),
 )
 
 
@@ -404,6 +408,12 @@ def product_not_aligned(component, run, key, oracle):
                        f"a matrix: it is not flattened first, or the array stored for the "
                        f"product is not the flattened one",
                        ("missing-term", "wrong-cached-value", "axis-order"))
+    if 1 in (len(a), len(b)):
+        flat = a if len(a) == 1 else b
+        return Finding("product-flattened-whole", key,
+                       f"{component.name} crashed multiplying a 1-D array {flat} as a matrix: "
+                       f"the input was flattened whole (x.flatten(), x.reshape(-1)), losing the "
+                       f"batch axis", ("output-size", "axis-order"))
     if len(a) != 2 or len(b) != 2:
         return False
     repairs = {"a .T left out of the second operand": a[1] == b[1],
@@ -529,6 +539,24 @@ def wrong_size_in_error(component, run, key, oracle):
             sizes = tuple(int(v) for v in window.split(","))
             if len(sizes) == 4 and sizes[0] == n and sizes[2:] != right:
                 return _wrong_sizes(component, key, sizes[2:], right)
+    return None
+
+
+def flattened_to_other_sizes(component, run, key, oracle):
+    """A crash reshaping the input x, batch first, into rows that do not hold its values
+    (x.reshape(N, x.size // x.shape[1])): the size of a flattened row computed wrongly."""
+    x = run.inputs.get("x")
+    if x is None or np.ndim(x) < 2:
+        return None
+    for text in _error_texts(run):
+        for size, shape in _RESHAPED_INTO.findall(text):
+            sizes = tuple(int(v) if v.strip().isdigit() else -1 for v in shape.split(","))
+            if int(size) == np.size(x) and len(sizes) == 2 and sizes[0] == np.shape(x)[0] \
+                    and sizes[1] > 0 and sizes[0] * sizes[1] != np.size(x):
+                return Finding("flattened-to-other-sizes", key,
+                               f"{component.name} crashed flattening x {np.shape(x)} into rows "
+                               f"of {sizes[1]} values, not {np.size(x) // np.shape(x)[0]}: the "
+                               f"size of a row is computed wrongly", ("output-size",))
     return None
 
 
