@@ -472,6 +472,20 @@ def test_crashes_flattening_the_input_wrongly_name_the_row_size():
     assert "output-size" in whole.classes()
 
 
+def test_an_all_zero_answer_and_a_count_for_another_name_what_they_can():
+    """dx all zeros (self.mask never set: dout[None] = 0 zeroes it all); dx divided by the
+    classes K where the batch N belongs (a factor N/K)."""
+    zeros = _diagnose("Relu", lambda a, e: {**e, "dx": np.zeros_like(e["dx"]),
+                                            "dx_again": np.zeros_like(e["dx"])})
+    assert {"missing-term", "stale-forward", "wrong-cached-value"} <= set(_classes(zeros))
+    case = next(c for c in catalog.cases("SoftmaxWithLoss", "quick", invalid=False)
+                if c.params["N"] != c.params["K"])
+    ratio = _diagnose("SoftmaxWithLoss", lambda a, e: {
+        **e, "dx": e["dx"] * a["x"].shape[0] / a["x"].shape[1],
+        "dx_again": e["dx"] * a["x"].shape[0] / a["x"].shape[1]}, cases=[case])
+    assert "a factor of N/K" in ratio["input_gradient"].evidence[0].text
+
+
 def test_four_sizes_unpacked_from_an_array_is_an_array_passed_for_its_shape():
     """col2im(input_shape, col, ...) called as col2im(col, input_shape, ...)."""
     case = catalog.cases("col2im", "quick", invalid=False)[0]

@@ -227,7 +227,7 @@ def accumulated_over_calls(component, run, key, oracle):
     return Finding("accumulated", key,
                    f"{key} is exactly twice the right value, after backward ran twice: each "
                    f"call adds to the gradient the previous one left (self.{key} += ...) "
-                   f"instead of setting it", ("stale-forward",))
+                   f"instead of setting it", ("stale-forward", "state-mutated"))
 
 
 def not_finite(component, run, key, oracle):
@@ -401,6 +401,10 @@ def _scale_words(run, k):
         for factor, words in ((value, name), (1 / value, f"1/{name}")):
             if np.isclose(k, factor, rtol=1e-6):
                 found[words] = f"{words} ({name} = {value})"
+    # one count divided by where another belongs (dx / K for dx / N): their ratio
+    for (a, va), (b, vb) in itertools.permutations(named.items(), 2):
+        if va != vb and np.isclose(k, va / vb, rtol=1e-6):
+            found[f"{a}/{b}"] = f"{a}/{b}: divided by {b} where {a} belongs"
     # a logarithm in another base is the natural one times a constant
     for base, words in ((10, "np.log10"), (2, "np.log2")):
         if np.isclose(k, 1 / np.log(base), rtol=1e-6):
@@ -699,6 +703,22 @@ def _axes_of_layouts(component, run, key):
         for axis, size in enumerate(shape):
             if size >= 2:
                 yield description, axis, size, a, e, wrong
+
+
+def all_zeros(component, run, key, oracle):
+    """Nothing but zeros where the right answer is not: nothing was written to it, or
+    everything was masked (x[None] = 0 zeroes every entry: a mask of None, never set).
+    Weak: tried late."""
+    actual, expected = _pair(run, key)
+    if actual is None or actual.shape != expected.shape or not _informative(expected, run):
+        return None
+    if actual.any():
+        return False
+    return Finding("all-zeros", key,
+                   f"{key} is all zeros: nothing was written to it (a buffer returned unfilled, "
+                   f"a result never assigned), or every entry was masked (indexing with a mask "
+                   f"of None, never set, selects them all)",
+                   ("missing-term", "stale-forward", "wrong-cached-value"))
 
 
 def zeros_at_one_index(component, run, key, oracle):
@@ -1213,6 +1233,6 @@ DETECTORS = (changed_inputs, setting_changed, second_call_differs, not_finite,
              right_for_reordered_input, reordered,
              # crashes that say little: only where nothing more specific is found
              sides_swapped_in_broadcast, index_out_of_bounds, shape_of_another_array,
-             axis_missing_in_error, unexplained_size, wrong_size_in_error,
+             axis_missing_in_error, unexplained_size, wrong_size_in_error, all_zeros,
              flattened_to_other_sizes,
              where_wrong)
