@@ -93,7 +93,7 @@ def window_factors(window=("FH", "FW"), extra=()):
         Factor("a height different from the width", lambda p: p["H"] != p["W"],
                lambda p: {"W": p["H"]}, lambda p: f"H {p['H']} and W {p['W']}",
                lambda p: {"H": p["W"]}),
-        Factor("a window higher than wide", lambda p: p[kh] != p[kw],
+        Factor("a window height different from its width", lambda p: p[kh] != p[kw],
                lambda p: {kw: p[kh]}, lambda p: f"{kh} {p[kh]} and {kw} {p[kw]}",
                lambda p: {kh: p[kw]}),
         Factor("more than one channel", lambda p: p["C"] > 1, lambda p: {"C": 1},

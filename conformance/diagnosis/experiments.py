@@ -76,7 +76,7 @@ def _challenges(component, factor, runs):
     need it would show: the factor taken away from more failing cases (the witnesses'
     geometry alone can hide a bug: a 1x1 output, a single window), and the first grid cases
     without it, one for each combination of the other factors and of a square output or not
-    (H == W with a window higher than wide, no padding with a stride other than the
+    (H == W with a window that is not square, no padding with a stride other than the
     window's)."""
     ways = [factor.neutral] + ([factor.other_neutral] if factor.other_neutral else [])
     cases = [n for run in _distinct(runs)[WITNESSES:WITNESSES + CHALLENGES]
@@ -94,7 +94,7 @@ def _challenges(component, factor, runs):
 
 def _combination(component, p):
     """Which factors a case has, and whether its output is higher than wide or wider than
-    high (H == W with a window higher than wide can give either)."""
+    high (H == W with a window height different from its width can give either)."""
     shape = ()
     if component.geometry is not None:
         sides = component.geometry.right(p)
