@@ -675,3 +675,29 @@ def test_a_closed_sandbox_leaves_no_zombie_for_its_caller_to_reap(tmp_path):
         for _ in range(3):
             assert call(sandbox, "im2col", np.zeros(1)).status == "crashed"
     assert zombies() - before == set()
+
+
+def test_kill_tree_signals_no_group_once_the_child_is_reaped(monkeypatch):
+    """A reaped child's pid, and so its process group id, can be anyone's by the time the
+    tree is killed (pid_max may be 32768, and a class's grading starts thousands of
+    processes): kill_tree must not send the group a signal then. While the child is
+    unreaped (a zombie holds the pid), it does."""
+    import signal
+    import subprocess
+
+    from conformance.grading import processes as procs
+
+    sent = []
+    monkeypatch.setattr(procs.os, "killpg", lambda pgid, sig: sent.append((pgid, sig)))
+    done = subprocess.Popen([sys.executable, "-c", "pass"], start_new_session=True)
+    done.wait()
+    procs.kill_tree(done, 0, None, patience=0.1)
+    assert sent == []
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"],
+                             start_new_session=True)
+    try:
+        procs.kill_tree(alive, 0, None, patience=0.1)
+        assert sent == [(alive.pid, signal.SIGKILL)]
+    finally:
+        alive.kill()
+        alive.wait()

@@ -172,7 +172,8 @@ def sandbox_processes(child_pid, child_start, child_uid) -> dict:
     with LIVE_LOCK:
         others = LIVE_CHILDREN - {child_pid}
     roots = {child_pid} if child_pid in table and table[child_pid].start == child_start else set()
-    roots |= {p for p, i in table.items() if i.sid == child_pid}
+    if roots:  # the child's session, while its pid is still the child's (not reused)
+        roots |= {p for p, i in table.items() if i.sid == child_pid}
     for p, i in table.items():
         if i.ppid == me and p not in others and p != child_pid and i.sid != my_sid \
                 and i.start >= child_start \
@@ -195,10 +196,14 @@ def kill_tree(proc, child_start, child_uid, patience=5.0, orphans=()):
     """SIGKILL the child and all its descendants until none is left; reap what is ours, and
     `orphans` (ProcInfo of processes of the sandbox that are reparented to us only once the
     child is gone: bwrap's init)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)  # the child's process group, in one go
-    except (ProcessLookupError, PermissionError):
-        pass
+    # the child's process group, in one go; only while the child is unreaped (a zombie still
+    # holds its pid): once reaped, its pid, and so that group id, may belong to anyone (pid_max
+    # can be as low as 32768, and a class's grading starts thousands of processes)
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     deadline = time.monotonic() + patience
     while True:
         found = sandbox_processes(proc.pid, child_start, child_uid)
