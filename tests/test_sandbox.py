@@ -701,3 +701,13 @@ def test_kill_tree_signals_no_group_once_the_child_is_reaped(monkeypatch):
     finally:
         alive.kill()
         alive.wait()
+
+
+def test_the_grader_never_kills_itself():
+    """kill() of this process's own pid and start time (a bwrap 'init' looked up from a
+    grading child that was already gone is bwrap's parent: us) sends nothing."""
+    from conformance.grading import processes as procs
+
+    me = procs.proc_stat(os.getpid())
+    procs.kill(me.pid, me.start)
+    assert procs.proc_stat(os.getpid()).start == me.start  # still here

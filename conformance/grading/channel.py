@@ -146,8 +146,11 @@ class ChildProcess:
             self.child_pid = descendant_with_nspid(self.proc.pid, header["pid"]) or self.proc.pid
             child = proc_stat(self.child_pid)
             init = proc_stat(child.ppid) if child else None
-            if init is not None and init.pid != self.proc.pid:
-                self.init = init  # bwrap's init (pid 1 inside): reparented to us when bwrap exits
+            # bwrap's init (pid 1 inside), a child of bwrap: reparented to us when bwrap exits.
+            # Where the grading child was not found (it is gone already, or its pid was not
+            # its own), child_pid is bwrap itself and its parent is this process: never that
+            if init is not None and init.ppid == self.proc.pid and init.pid != os.getpid():
+                self.init = init
             try:
                 self.work_fd = os.open(f"/proc/{self.child_pid}/root{self.launch.workdir}",
                                        os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)

@@ -240,7 +240,10 @@ def kill_tree(proc, child_start, child_uid, patience=5.0, orphans=()):
 
 
 def kill(pid, start):
-    """SIGKILL pid, but only if it is still the process that started at `start`."""
+    """SIGKILL pid, but only if it is still the process that started at `start`, and never
+    this process."""
+    if pid == os.getpid():
+        return
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
